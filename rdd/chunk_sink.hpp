@@ -1,0 +1,103 @@
+// ChunkSink: how a partition flows through a fused stage. Producers push chunks of up to
+// chunk_size_v<T> elements; each operator costs one virtual call per chunk and a tight,
+// inlined loop over it, never a virtual or std::function call per element.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace rill::detail {
+
+template <class T>
+inline constexpr std::size_t chunk_size_v =
+    std::clamp<std::size_t>(32768 / sizeof(T), std::size_t{64}, std::size_t{4096});
+
+template <class T>
+class ChunkSink {
+ public:
+  // The chunk belongs to the producer for the duration of the call; the consumer may
+  // move elements out of it.
+  virtual void push(std::span<T> chunk) = 0;
+
+ protected:
+  ~ChunkSink() = default;
+};
+
+// Buffers single elements and forwards them to a sink one full chunk at a time.
+template <class T>
+class ChunkWriter {
+ public:
+  explicit ChunkWriter(ChunkSink<T>& out) : out_(out) { buf_.reserve(chunk_size_v<T>); }
+  ChunkWriter(const ChunkWriter&) = delete;
+  ChunkWriter& operator=(const ChunkWriter&) = delete;
+
+  template <class... A>
+  void operator()(A&&... a) {
+    buf_.emplace_back(std::forward<A>(a)...);
+    if (buf_.size() == chunk_size_v<T>) flush();
+  }
+  void flush() {
+    if (buf_.empty()) return;
+    out_.push(std::span<T>(buf_));
+    buf_.clear();
+  }
+
+ private:
+  ChunkSink<T>& out_;
+  std::vector<T> buf_;
+};
+
+// Appends every chunk to a vector: materialises a partition.
+template <class T>
+class CollectSink final : public ChunkSink<T> {
+ public:
+  explicit CollectSink(std::vector<T>& out) : out_(out) {}
+  void push(std::span<T> chunk) override {
+    out_.insert(out_.end(), std::make_move_iterator(chunk.begin()),
+                std::make_move_iterator(chunk.end()));
+  }
+
+ private:
+  std::vector<T>& out_;
+};
+
+// Calls f(span) for each chunk: the sink of actions.
+template <class T, class F>
+class CallbackSink final : public ChunkSink<T> {
+ public:
+  explicit CallbackSink(F f) : f_(std::move(f)) {}
+  void push(std::span<T> chunk) override { f_(chunk); }
+
+ private:
+  F f_;
+};
+
+template <class T, class F>
+CallbackSink<T, F> callback_sink(F f) {
+  return CallbackSink<T, F>(std::move(f));
+}
+
+// Pushes copies of shared data chunk by chunk, so that the consumer may move from them.
+template <class T, class Range>
+void push_copies(const Range& data, ChunkSink<T>& out) {
+  std::vector<T> buf;
+  buf.reserve(std::min<std::size_t>(chunk_size_v<T>, std::size(data)));
+  for (const auto& x : data) {
+    buf.push_back(x);
+    if (buf.size() == chunk_size_v<T>) {
+      out.push(std::span<T>(buf));
+      buf.clear();
+    }
+  }
+  if (!buf.empty()) out.push(std::span<T>(buf));
+}
+
+// Pushes a vector this caller owns, chunk by chunk, without copying.
+template <class T>
+void push_owned(std::vector<T>& data, ChunkSink<T>& out) {
+  for (std::size_t i = 0; i < data.size(); i += chunk_size_v<T>)
+    out.push(std::span<T>(data).subspan(i, std::min(chunk_size_v<T>, data.size() - i)));
+}
+
+}  // namespace rill::detail

@@ -1,0 +1,31 @@
+// HashPartitioner(n): key -> Hash(key) mod n (Spark's HashPartitioner).
+#pragma once
+#include <stdexcept>
+#include <string>
+
+#include <rill/rdd/hash.hpp>
+#include <rill/rdd/partitioner.hpp>
+
+namespace rill {
+
+class HashPartitioner final : public Partitioner {
+ public:
+  explicit HashPartitioner(std::size_t n) : n_(n) {
+    if (n == 0) throw std::invalid_argument("HashPartitioner: number of partitions must be > 0, got 0");
+  }
+  std::size_t num_partitions() const override { return n_; }
+  bool equals(const Partitioner& other) const override {
+    auto* h = dynamic_cast<const HashPartitioner*>(&other);
+    return h && h->n_ == n_;
+  }
+  std::string describe() const override { return "HashPartitioner(" + std::to_string(n_) + ")"; }
+  template <class K>
+  std::size_t partition(const K& key) const {
+    return detail::mix_hash(Hash<K>{}(key)) % n_;
+  }
+
+ private:
+  std::size_t n_;
+};
+
+}  // namespace rill

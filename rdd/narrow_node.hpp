@@ -1,0 +1,61 @@
+// NarrowNode: one-to-one-partition transformations (map, flat_map, key_by, sample, ...).
+// Spark's MapPartitionsRDD. make_op(p) yields the per-partition element function
+// op(T& x, emit); the node runs it over each parent chunk in an inlined loop, so a chain
+// of narrow operations is one pass with one virtual call per chunk per operator.
+#pragma once
+#include <string>
+
+#include <rill/rdd/rdd.hpp>
+
+namespace rill::detail {
+
+template <class T, class U, class Op>
+class NarrowSink final : public ChunkSink<T> {
+ public:
+  NarrowSink(Op& op, ChunkSink<U>& out) : op_(op), writer_(out) {}
+  void push(std::span<T> chunk) override {
+    for (auto& x : chunk) op_(x, writer_);
+    writer_.flush();
+  }
+
+ private:
+  Op& op_;
+  ChunkWriter<U> writer_;
+};
+
+template <class T, class U, class MakeOp>
+class NarrowNode final : public RddNode<U> {
+ public:
+  NarrowNode(const std::shared_ptr<RddNode<T>>& parent, MakeOp make_op, std::string op,
+             bool preserves_partitioning)
+      : RddNode<U>(parent->context(), parent->num_partitions(),
+                   {Dependency{Dependency::Kind::one_to_one, parent, nullptr}}, "MapPartitionsRdd",
+                   std::move(op)),
+        make_op_(std::move(make_op)) {
+    if (preserves_partitioning) this->set_partitioner(parent->partitioner());
+  }
+
+  void compute(std::size_t p, TaskContext& tc, ChunkSink<U>& out) override {
+    auto op = make_op_(p);
+    NarrowSink<T, U, decltype(op)> sink(op, out);
+    this->template parent<T>()->compute_partition(p, tc, sink);
+  }
+
+ private:
+  MakeOp make_op_;
+};
+
+template <class U, class T, class MakeOp>
+Rdd<U> make_narrow(const Rdd<T>& in, MakeOp make_op, std::string op,
+                   bool preserves_partitioning = false) {
+  return Rdd<U>(std::make_shared<NarrowNode<T, U, MakeOp>>(in.node_ptr(), std::move(make_op),
+                                                           std::move(op), preserves_partitioning));
+}
+
+// The same element function for every partition.
+template <class Op>
+auto every_partition(Op op) {
+  return [op = std::move(op)](std::size_t) { return op; };
+}
+
+}  // namespace rill::detail

@@ -1,0 +1,101 @@
+#include <rill/rdd/rdd_base.hpp>
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace rill::detail {
+
+RddBase::RddBase(std::shared_ptr<ContextState> ctx, std::size_t num_partitions,
+                 std::vector<Dependency> deps, std::string kind, std::string op)
+    : ctx_(std::move(ctx)),
+      id_(ctx_->new_rdd_id()),
+      num_partitions_(num_partitions),
+      kind_(std::move(kind)),
+      op_(std::move(op)),
+      deps_(std::move(deps)) {}
+
+RddBase::~RddBase() {
+  if (persisted_) ctx_->blocks().remove_rdd(id_);
+}
+
+std::vector<Dependency> RddBase::dependencies() const {
+  std::lock_guard lock(mutex_);
+  return deps_;
+}
+
+bool RddBase::materialized() const {
+  if (is_checkpointed()) return true;
+  return persisted_ && num_partitions_ > 0 && ctx_->blocks().count(id_) == num_partitions_;
+}
+
+std::string RddBase::describe() const {
+  std::string s = kind_ + "[" + std::to_string(id_) + "] at " + op_;
+  if (persisted_) s += " [Memory cached " + std::to_string(ctx_->blocks().count(id_)) + "/" +
+                       std::to_string(num_partitions_) + "]";
+  if (is_checkpointed()) s += " [checkpointed]";
+  return s;
+}
+
+void RddBase::unpersist() {
+  persisted_ = false;
+  ctx_->blocks().remove_rdd(id_);
+}
+
+std::filesystem::path RddBase::checkpoint_file(std::size_t partition) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "part-%05zu", partition);
+  std::lock_guard lock(mutex_);
+  return checkpoint_dir_ / name;
+}
+
+void RddBase::mark_checkpoint(std::filesystem::path dir) {
+  std::lock_guard lock(mutex_);
+  if (checkpoint_state_ != kNone) return;
+  checkpoint_dir_ = std::move(dir);
+  checkpoint_done_.assign(num_partitions_, false);
+  checkpoint_state_ = kMarked;
+}
+
+void RddBase::checkpoint_written(std::size_t partition) {
+  std::lock_guard lock(mutex_);
+  checkpoint_done_.at(partition) = true;
+}
+
+std::vector<std::size_t> RddBase::missing_checkpoint_partitions() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::size_t> missing;
+  for (std::size_t p = 0; p < checkpoint_done_.size(); ++p)
+    if (!checkpoint_done_[p]) missing.push_back(p);
+  return missing;
+}
+
+void RddBase::complete_checkpoint() {
+  std::vector<Dependency> doomed;  // parents released outside the lock
+  std::lock_guard lock(mutex_);
+  if (checkpoint_state_ != kMarked) return;
+  for (bool done : checkpoint_done_)
+    if (!done) return;
+  doomed.swap(deps_);
+  checkpoint_state_ = kDone;
+}
+
+namespace {
+[[noreturn]] void missing_dependency(std::size_t id, std::size_t i) {
+  throw std::logic_error("RDD[" + std::to_string(id) + "] has no dependency " + std::to_string(i) +
+                         " (lineage truncated by a checkpoint)");
+}
+}  // namespace
+
+std::shared_ptr<LineageNode> RddBase::parent_node(std::size_t i) const {
+  std::lock_guard lock(mutex_);
+  if (i >= deps_.size()) missing_dependency(id_, i);
+  return deps_[i].parent;
+}
+
+std::shared_ptr<ShuffleDependency> RddBase::shuffle_dependency(std::size_t i) const {
+  std::lock_guard lock(mutex_);
+  if (i >= deps_.size()) missing_dependency(id_, i);
+  return deps_[i].shuffle;
+}
+
+}  // namespace rill::detail

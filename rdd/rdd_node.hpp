@@ -1,0 +1,77 @@
+// RddNode<T>: an RDD node whose partitions are sequences of T. compute() is the operator's
+// own work; compute_partition() wraps it with the cache and the checkpoint, which is where
+// lineage recompute happens: a partition missing from both is computed from the parents.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <rill/rdd/chunk_sink.hpp>
+#include <rill/rdd/rdd_base.hpp>
+
+namespace rill::detail {
+
+template <class T>
+class RddNode : public RddBase {
+ public:
+  using RddBase::RddBase;
+  using Writer = std::function<void(const std::vector<T>&, const std::filesystem::path&)>;
+  using Reader = std::function<std::vector<T>(const std::filesystem::path&)>;
+
+  virtual void compute(std::size_t partition, TaskContext& tc, ChunkSink<T>& out) = 0;
+
+  void compute_partition(std::size_t p, TaskContext& tc, ChunkSink<T>& out) {
+    if (is_checkpointed()) {
+      auto data = read_(checkpoint_file(p));
+      tc.records_in += static_cast<std::int64_t>(data.size());
+      push_owned(data, out);
+      return;
+    }
+    const bool keep = is_persisted();
+    const bool ckpt = checkpoint_pending();
+    if (!keep && !ckpt) {
+      compute(p, tc, out);
+      return;
+    }
+    std::shared_ptr<const std::vector<T>> data;
+    if (keep) data = std::static_pointer_cast<const std::vector<T>>(context()->blocks().get(id(), p));
+    if (!data) {
+      auto fresh = std::make_shared<std::vector<T>>();
+      CollectSink<T> sink(*fresh);
+      compute(p, tc, sink);
+      data = fresh;
+      if (keep) context()->blocks().put(id(), p, data);
+    }
+    if (ckpt) {
+      write_(*data, checkpoint_file(p));
+      checkpoint_written(p);
+    }
+    push_copies<T>(*data, out);
+  }
+
+  void compute_discarding(std::size_t p, TaskContext& tc) override {
+    auto sink = callback_sink<T>([](std::span<T>) {});
+    compute_partition(p, tc, sink);
+  }
+
+  void enable_checkpoint(std::filesystem::path dir, Writer w, Reader r) {
+    write_ = std::move(w);
+    read_ = std::move(r);
+    mark_checkpoint(std::move(dir));
+  }
+
+ protected:
+  // The typed parent behind narrow dependency i.
+  template <class P>
+  std::shared_ptr<RddNode<P>> parent(std::size_t i = 0) const {
+    return std::static_pointer_cast<RddNode<P>>(parent_node(i));
+  }
+
+ private:
+  Writer write_;  // set before the checkpoint is marked, then only read
+  Reader read_;
+};
+
+}  // namespace rill::detail
