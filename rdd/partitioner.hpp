@@ -24,3 +24,15 @@ inline bool same_partitioner(const std::shared_ptr<const Partitioner>& a,
 }  // namespace detail
 
 }  // namespace rill
+
+namespace rill {
+
+// A user-defined partitioner for keys of type K. Called through a virtual per key, so the
+// built-in HashPartitioner and RangePartitioner do not derive from it.
+template <class K>
+class KeyPartitioner : public Partitioner {
+ public:
+  virtual std::size_t partition(const K& key) const = 0;
+};
+
+}  // namespace rill
