@@ -1,0 +1,32 @@
+// Written only against shared/API.md: word count, checked against a serial loop.
+#include <rill/rill.hpp>
+
+#include <iostream>
+#include <map>
+#include <sstream>
+
+int main() {
+  std::vector<std::string> lines{"to be or not to be", "", "that is the question", "to be"};
+  rill::Context ctx(rill::Config{.parallelism = 2, .default_partitions = 3});
+  auto counts = ctx.parallelize(lines, 3)
+                    .flat_map([](const std::string& l) {
+                      std::vector<std::string> w;
+                      std::istringstream in(l);
+                      for (std::string s; in >> s;) w.push_back(s);
+                      return w;
+                    })
+                    .map([](const std::string& w) { return std::pair{w, 1L}; })
+                    .reduce_by_key(std::plus<>{})
+                    .collect_as_map();
+  std::map<std::string, long> expected;
+  for (const auto& l : lines) {
+    std::istringstream in(l);
+    for (std::string s; in >> s;) ++expected[s];
+  }
+  if (counts != expected) {
+    std::cerr << "consumer: word counts differ from the serial reference\n";
+    return 1;
+  }
+  std::cout << "consumer: ok, " << counts.size() << " words\n";
+  return 0;
+}

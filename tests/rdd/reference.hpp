@@ -1,0 +1,40 @@
+// Helpers shared by the RDD tests: serial reference computations and the partition
+// counts every operator is checked with.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace rill::test {
+
+// 1, 2, 7 and 64 partitions: one, few, odd, and more partitions than some inputs have elements.
+inline const std::vector<std::int64_t> kPartitionCounts{1, 2, 7, 64};
+
+template <class T>
+std::vector<T> sorted(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// Skewed keys: key 0 takes about half of the records, the rest spread over `keys`.
+inline std::vector<std::pair<int, int>> skewed_pairs(std::size_t n, int keys, unsigned seed = 7) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> key(1, keys), val(-100, 100);
+  std::vector<std::pair<int, int>> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.emplace_back(rng() % 2 ? 0 : key(rng), val(rng));
+  return out;
+}
+
+inline std::vector<int> ints(std::size_t n, unsigned seed = 3) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(-1000, 1000);
+  std::vector<int> out(n);
+  for (auto& x : out) x = d(rng);
+  return out;
+}
+
+}  // namespace rill::test
