@@ -1,0 +1,35 @@
+// JsonBatchListener: a StreamingListener that appends one JSON object per line to a file
+// (the machine-readable side of Spark's streaming UI): one line per completed batch with
+// its record count and delays in milliseconds, and one line per receiver error. Each line
+// is flushed as written, so the file can be tailed while the context runs.
+#pragma once
+#include <fstream>
+#include <mutex>
+#include <string>
+
+#include <rill/dstream/streaming_listener.hpp>
+
+namespace rill {
+
+class JsonBatchListener final : public StreamingListener {
+ public:
+  // Creates (truncates) the file; throws std::runtime_error if it cannot be opened.
+  explicit JsonBatchListener(std::string path);
+
+  // {"event":"batch_completed","batch_time_ms":..,"records":..,"scheduling_delay_ms":..,
+  //  "processing_delay_ms":..,"total_delay_ms":..,"output_operations":..}; unknown delays are null.
+  void on_batch_completed(const BatchInfo& info) override;
+  // {"event":"receiver_error","stream_id":..,"receiver":"..","error":".."}
+  void on_receiver_error(const ReceiverInfo& info) override;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  void write_line(const std::string& line);
+
+  const std::string path_;
+  std::mutex mutex_;  // one listener may serve several contexts; lines must not interleave
+  std::ofstream out_;
+};
+
+}  // namespace rill

@@ -1,0 +1,60 @@
+#include <rill/io/progress_listener.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+namespace rill {
+
+namespace {
+
+std::string ms(const std::optional<Duration>& d) {
+  return d ? std::to_string(d->count()) + " ms" : std::string("-");
+}
+
+}  // namespace
+
+ProgressListener::ProgressListener() : ProgressListener(std::cerr, ::isatty(STDERR_FILENO) == 1) {}
+
+ProgressListener::ProgressListener(std::ostream& out, bool enabled) : out_(out), enabled_(enabled) {}
+
+ProgressListener::~ProgressListener() { finish_line(); }
+
+void ProgressListener::on_batch_completed(const BatchInfo& info) {
+  if (!enabled_) return;
+  std::lock_guard lock(mutex_);
+  ++batches_;
+  records_ += info.num_records;
+  std::ostringstream line;
+  line << "[rill] batch " << info.batch_time.count() / 1000 << '.' << (info.batch_time.count() / 100) % 10
+       << " s | " << info.num_records << " records (" << records_ << " in " << batches_
+       << " batches) | sched " << ms(info.scheduling_delay) << " | proc "
+       << ms(info.processing_delay) << " | total " << ms(info.total_delay);
+  if (errors_ > 0) line << " | " << errors_ << " receiver errors";
+  std::string text = line.str();
+  const auto width = text.size();
+  if (width < last_width_) text.append(last_width_ - width, ' ');
+  last_width_ = width;
+  out_ << '\r' << text << std::flush;
+  line_open_ = true;
+}
+
+void ProgressListener::on_receiver_error(const ReceiverInfo&) {
+  if (!enabled_) return;
+  std::lock_guard lock(mutex_);
+  ++errors_;
+}
+
+void ProgressListener::finish_line() {
+  std::lock_guard lock(mutex_);
+  if (!line_open_) return;
+  out_ << '\n' << std::flush;
+  line_open_ = false;
+  last_width_ = 0;
+}
+
+}  // namespace rill
