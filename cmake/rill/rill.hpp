@@ -29,3 +29,22 @@
 #include <rill/rdd/text_file.hpp>
 #include <rill/rdd/union.hpp>
 #include <rill/rdd/zip_with_index.hpp>
+// Streaming: StreamingContext, DStream<T> and its operations, one file per family.
+#include <rill/dstream/clock.hpp>
+#include <rill/dstream/count.hpp>
+#include <rill/dstream/dstream.hpp>
+#include <rill/dstream/foreach_rdd.hpp>
+#include <rill/dstream/map.hpp>
+#include <rill/dstream/map_with_state.hpp>
+#include <rill/dstream/pair_functions.hpp>
+#include <rill/dstream/queue_stream.hpp>
+#include <rill/dstream/receiver.hpp>
+#include <rill/dstream/receiver_input_stream.hpp>
+#include <rill/dstream/reduced_window.hpp>
+#include <rill/dstream/state_spec.hpp>
+#include <rill/dstream/streaming_context.hpp>
+#include <rill/dstream/streaming_listener.hpp>
+#include <rill/dstream/text_file_stream.hpp>
+#include <rill/dstream/transform.hpp>
+#include <rill/dstream/update_state_by_key.hpp>
+#include <rill/dstream/window.hpp>

@@ -1,0 +1,75 @@
+// Clock: where the streaming layer reads the time (Spark's Clock / SystemClock /
+// ManualClock). Everything time-driven — the job generator, block generators, rate
+// limiters — waits on the context's clock, so a ManualClock makes a whole streaming run
+// deterministic: nothing happens until a test calls advance() or set_time().
+#pragma once
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+
+#include <rill/dstream/time.hpp>
+
+namespace rill {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Time now() const = 0;
+  // Blocks until now() >= t; returns false (early) once `stop` is requested.
+  virtual bool wait_until(Time t, std::stop_token stop) = 0;
+};
+
+// Milliseconds of std::chrono::steady_clock since this clock was made.
+class SystemClock final : public Clock {
+ public:
+  Time now() const override {
+    return std::chrono::duration_cast<Time>(std::chrono::steady_clock::now() - origin_);
+  }
+  bool wait_until(Time t, std::stop_token stop) override {
+    std::unique_lock lock(mutex_);
+    cv_.wait_until(lock, stop, origin_ + t, [] { return false; });
+    return !stop.stop_requested();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point origin_ = std::chrono::steady_clock::now();
+  std::mutex mutex_;
+  std::condition_variable_any cv_;  // only woken by stop requests
+};
+
+// A clock that moves only when told to; every thread waiting on it wakes on each move.
+// Test pattern: ssc.start(); clock->advance(interval); ssc.await_batch_completed(interval);
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(Time start = Time{0}) : now_(start) {}
+  Time now() const override {
+    std::lock_guard lock(mutex_);
+    return now_;
+  }
+  void set_time(Time t) {
+    {
+      std::lock_guard lock(mutex_);
+      now_ = t;
+    }
+    cv_.notify_all();
+  }
+  void advance(Duration d) {
+    {
+      std::lock_guard lock(mutex_);
+      now_ += d;
+    }
+    cv_.notify_all();
+  }
+  bool wait_until(Time t, std::stop_token stop) override {
+    std::unique_lock lock(mutex_);
+    return cv_.wait(lock, stop, [&] { return now_ >= t; });
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable_any cv_;
+  Time now_;  // guarded by mutex_
+};
+
+}  // namespace rill

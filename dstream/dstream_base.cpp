@@ -1,0 +1,59 @@
+#include <rill/dstream/dstream_base.hpp>
+
+#include <rill/dstream/dstream_graph.hpp>
+
+#include <stdexcept>
+
+namespace rill::detail {
+namespace {
+
+// Checked before the stream registers itself, so a refused stream leaves no trace.
+std::vector<std::shared_ptr<DStreamBase>> same_graph(const DStreamGraph& graph,
+                                                     std::vector<std::shared_ptr<DStreamBase>> parents,
+                                                     const std::string& op) {
+  for (auto& p : parents)
+    if (&p->graph() != &graph)
+      throw std::invalid_argument(op + ": the streams belong to different StreamingContexts");
+  return parents;
+}
+
+}  // namespace
+
+DStreamBase::DStreamBase(std::shared_ptr<DStreamGraph> graph,
+                         std::vector<std::shared_ptr<DStreamBase>> parents, std::string op)
+    : graph_(std::move(graph)),
+      parents_(same_graph(*graph_, std::move(parents), op)),
+      op_(std::move(op)),
+      id_(graph_->register_stream()) {
+  for (auto& p : parents_) p->add_consumer();
+}
+
+Duration DStreamBase::slide_duration() const {
+  return parents_.empty() ? graph_->batch_interval() : parents_.front()->slide_duration();
+}
+
+bool DStreamBase::is_time_valid(Time t) const {
+  if (t <= zero_time_) return false;
+  const auto slide = slide_duration();
+  return slide.count() == 0 || (t - zero_time_) % slide == Duration{0};
+}
+
+void DStreamBase::initialize(Time zero) {
+  if (initialized_) return;
+  initialized_ = true;
+  zero_time_ = zero;
+  if (remember_ < slide_duration()) remember_ = slide_duration();
+  for (auto& p : parents_) p->initialize(zero);
+}
+
+void DStreamBase::remember(std::optional<Duration> d) {
+  if (d && *d > remember_) remember_ = *d;
+  for (auto& p : parents_) p->remember(parent_remember_duration());
+}
+
+
+void DStreamBase::add_consumer() {
+  if (++consumers_ > 1) persist_ = true;
+}
+
+}  // namespace rill::detail

@@ -1,0 +1,89 @@
+// DStreamBase: the untyped half of a DStream node (Spark's DStream without the element
+// type): identity, parents, slide, how long generated RDDs are remembered, persistence
+// and checkpoint settings. DStreamNode<T> adds the generated-RDD map.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rill/dstream/time.hpp>
+
+namespace rill::detail {
+
+class DStreamGraph;
+
+class DStreamBase {
+ public:
+  DStreamBase(std::shared_ptr<DStreamGraph> graph, std::vector<std::shared_ptr<DStreamBase>> parents,
+              std::string op);
+  virtual ~DStreamBase() = default;
+  DStreamBase(const DStreamBase&) = delete;
+  DStreamBase& operator=(const DStreamBase&) = delete;
+
+  int id() const { return id_; }
+  const std::string& op() const { return op_; }
+  // "<op> stream [<id>]": how errors name a stream.
+  std::string name() const { return op_ + " stream [" + std::to_string(id_) + "]"; }
+  DStreamGraph& graph() const { return *graph_; }
+  const std::shared_ptr<DStreamGraph>& graph_ptr() const { return graph_; }
+  const std::vector<std::shared_ptr<DStreamBase>>& parents() const { return parents_; }
+
+  // Time between two RDDs of this stream: the batch interval for inputs, the slide for
+  // windows, the parent's otherwise.
+  virtual Duration slide_duration() const;
+  Time zero_time() const { return zero_time_; }
+  // Batch times at which this stream produces an RDD: zero + k * slide, k >= 1.
+  bool is_time_valid(Time t) const;
+
+  // ---- set up by the graph at start(), before any batch ----
+  void initialize(Time zero);
+  // Keep generated RDDs for at least d (Spark's remember), and tell the parents how long
+  // they must keep theirs so that this stream can still be computed.
+  void remember(std::optional<Duration> d);
+  Duration remember_duration() const { return remember_; }
+  // What a stateful stream needs before start(): a checkpoint directory. Returns the
+  // operation that needs it ("update_state_by_key"), or nothing.
+  virtual std::optional<std::string> requires_checkpoint() const { return std::nullopt; }
+
+  // ---- per batch, on the job generator's thread ----
+  // Inputs take what arrived until t (receiver blocks); other streams do nothing.
+  virtual void allocate_batch(Time) {}
+  // Forgets generated RDDs no longer needed after batch t completed. The graph calls it
+  // once per stream, so it does not recurse.
+  virtual void clear_metadata(Time) {}
+  // Generated RDDs this stream still holds (for tests of bounded memory).
+  virtual std::size_t retained_rdds() const { return 0; }
+
+  // Generated RDDs are cached (persisted) when set: done for streams with several
+  // consumers and for parents of windows, so that each batch is computed once.
+  void set_persist(bool p) { persist_ = p; }
+  bool persisted() const { return persist_; }
+  void set_checkpoint_interval(Duration d) { checkpoint_interval_ = d; }
+  std::optional<Duration> checkpoint_interval() const { return checkpoint_interval_; }
+  // Consumers: child streams and output operations. A second one turns persistence on.
+  void add_consumer();
+
+ protected:
+  // How long the parents must remember their RDDs for this stream (windows: + length).
+  virtual Duration parent_remember_duration() const { return remember_; }
+
+  // Streams keep their graph alive; the graph holds only outputs and inputs, and drops
+  // them when the StreamingContext goes, which breaks the cycle.
+  std::shared_ptr<DStreamGraph> graph_;
+
+ private:
+  std::vector<std::shared_ptr<DStreamBase>> parents_;
+  std::string op_;
+  int id_;
+  // Set before start(), then only read (the graph's start() happens-before every batch).
+  Time zero_time_{0};
+  bool initialized_ = false;
+  Duration remember_{0};
+  bool persist_ = false;
+  std::optional<Duration> checkpoint_interval_;
+  int consumers_ = 0;
+};
+
+}  // namespace rill::detail

@@ -1,0 +1,81 @@
+// DStreamGraph: the streams of one StreamingContext (Spark's DStreamGraph): which are
+// inputs, which are outputs, the batch interval, and the per-batch steps the job
+// generator drives: allocate input, generate one job per output, clear old metadata.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <rill/dstream/output_stream.hpp>
+#include <rill/rdd/context.hpp>
+
+namespace rill::detail {
+
+class ReceiverSupervisorBase;
+
+struct OutputJob {
+  std::size_t output_index;  // definition order of the output operation
+  std::function<void()> run;
+};
+
+class DStreamGraph {
+ public:
+  DStreamGraph(Context ctx, Duration batch_interval);
+
+  const Context& context() const { return ctx_; }
+  Duration batch_interval() const { return batch_interval_; }
+
+  // ---- stream registry (any thread that defines streams; before start) ----
+  int register_stream();
+  void add_input(std::shared_ptr<DStreamBase> input, ReceiverSupervisorBase* receiver = nullptr);
+  void add_output(std::shared_ptr<OutputStream> output);
+  void check_not_started(const std::string& what) const;
+  bool started() const;
+
+  void set_checkpoint_dir(std::filesystem::path dir);
+  std::optional<std::filesystem::path> checkpoint_dir() const;
+  void remember(Duration d);
+
+  // Validates and freezes the graph; zero is the time before the first batch.
+  void start(Time zero);
+  std::vector<ReceiverSupervisorBase*> receivers() const;
+
+  // ---- per batch, on the job generator's thread ----
+  void allocate_batch(Time t);
+  std::vector<OutputJob> generate_jobs(Time t);
+  // Called once batch t has completed, in time order.
+  void clear_metadata(Time t);
+  // Inputs report how many records they brought into batch t.
+  void report_input(Time t, std::int64_t records);
+  std::int64_t take_input_records(Time t);
+
+  std::size_t retained_rdds() const;
+  std::size_t num_outputs() const;
+  // Drops inputs and outputs: the StreamingContext is going away.
+  void release();
+
+ private:
+  Context ctx_;
+  const Duration batch_interval_;
+  mutable std::mutex mutex_;
+  // All guarded by mutex_.
+  int next_id_ = 0;
+  // Every stream an output depends on, fixed at start(): validated, initialized, and
+  // visited once per batch to clear old RDDs.
+  std::vector<std::shared_ptr<DStreamBase>> active_;
+  std::vector<std::shared_ptr<DStreamBase>> inputs_;
+  std::vector<ReceiverSupervisorBase*> receivers_;  // owned by their input streams
+  std::vector<std::shared_ptr<OutputStream>> outputs_;
+  std::optional<std::filesystem::path> checkpoint_dir_;
+  std::optional<Duration> remember_;
+  bool started_ = false;
+  std::map<Time, std::int64_t> input_records_;
+};
+
+}  // namespace rill::detail

@@ -1,0 +1,318 @@
+#include <rill/dstream/job_scheduler.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace rill::detail {
+
+using namespace std::chrono_literals;
+
+JobScheduler::JobScheduler(std::shared_ptr<DStreamGraph> graph, std::shared_ptr<Clock> clock)
+    : graph_(std::move(graph)), clock_(std::move(clock)) {}
+
+JobScheduler::~JobScheduler() {
+  bool active;
+  {
+    std::lock_guard lock(mutex_);
+    active = phase_ == Phase::active;
+  }
+  if (active) stop(false);
+}
+
+bool JobScheduler::started() const {
+  std::lock_guard lock(mutex_);
+  return phase_ != Phase::initialized;
+}
+
+bool JobScheduler::stopped() const {
+  std::lock_guard lock(mutex_);
+  return phase_ == Phase::stopped;
+}
+
+Time JobScheduler::zero_time() const {
+  std::lock_guard lock(mutex_);
+  return zero_;
+}
+
+ReceiverEnv JobScheduler::receiver_env() {
+  ReceiverEnv env;
+  env.clock = clock_.get();
+  const auto& config = graph_->context().config();
+  const auto interval = graph_->batch_interval();
+  // Spark's default is 200 ms blocks for 1 s batches; short batches get shorter blocks so
+  // that a batch still has about five of them.
+  env.block_interval = config.block_interval;
+  if (interval.count() > 0) env.block_interval = std::min(env.block_interval, std::max(Duration{1}, interval / 5));
+  env.max_rate = config.receiver_max_rate;
+  env.report = [this](ReceiverEvent ev, const ReceiverInfo& info) {
+    bus_.post([ev, info](const std::vector<StreamingListener*>& ls) {
+      for (auto* l : ls) {
+        switch (ev) {
+          case ReceiverEvent::started: l->on_receiver_started(info); break;
+          case ReceiverEvent::stopped: l->on_receiver_stopped(info); break;
+          case ReceiverEvent::error: l->on_receiver_error(info); break;
+        }
+      }
+    });
+  };
+  return env;
+}
+
+void JobScheduler::start() {
+  {
+    std::lock_guard lock(mutex_);
+    if (phase_ == Phase::active) throw std::logic_error("StreamingContext already started");
+    if (phase_ != Phase::initialized)
+      throw std::logic_error("StreamingContext was stopped and cannot be started again (make a new one)");
+  }
+  const auto interval = graph_->batch_interval();
+  const auto now = clock_->now();
+  // Spark aligns the zero time to the interval, so batch times are multiples of it.
+  const Time zero = interval.count() > 0 ? Time{(now.count() / interval.count()) * interval.count()} : now;
+  graph_->start(zero);  // validates; throws before anything runs
+  receivers_ = graph_->receivers();
+  {
+    std::lock_guard lock(mutex_);
+    zero_ = zero;
+    next_time_ = zero + interval;
+    op_done_.assign(graph_->num_outputs(), std::nullopt);
+    phase_ = Phase::active;
+  }
+  bus_.start();
+  const int workers = std::max(1, graph_->context().config().concurrent_jobs);
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  auto env = receiver_env();
+  for (auto* r : receivers_) r->start(env);
+  generator_ = std::jthread([this](std::stop_token st) { generator_loop(st); });
+}
+
+void JobScheduler::generator_loop(std::stop_token stop) {
+  const auto interval = graph_->batch_interval();
+  while (!stop.stop_requested()) {
+    Time t;
+    if (interval.count() > 0) {
+      {
+        std::lock_guard lock(mutex_);
+        t = next_time_;
+      }
+      if (!clock_->wait_until(t, stop)) return;
+    } else {
+      // 0 ms: the next batch starts when the previous one has finished, at the clock's
+      // time, which must have moved on so that no batch time repeats.
+      Time after;
+      {
+        std::unique_lock lock(mutex_);
+        if (!cv_.wait(lock, stop, [&] {
+              return next_seq_ == 0 || (last_finished_seq_ && *last_finished_seq_ + 1 == next_seq_);
+            }))
+          return;
+        after = last_generated_ ? *last_generated_ + Duration{1} : zero_ + Duration{1};
+      }
+      if (!clock_->wait_until(after, stop)) return;
+      t = clock_->now();
+    }
+    generate(t);
+  }
+}
+
+void JobScheduler::generate(Time t) {
+  auto b = std::make_shared<Batch>();
+  b->time = t;
+  std::exception_ptr failure;
+  try {
+    graph_->allocate_batch(t);
+    b->jobs = graph_->generate_jobs(t);
+  } catch (...) {
+    // The batch still runs (without jobs), so that no batch time is skipped.
+    failure = std::current_exception();
+    b->jobs.clear();
+  }
+  if (failure) report_error(failure);
+  b->info.batch_time = t;
+  b->info.num_records = graph_->take_input_records(t);
+  b->info.submission_time = clock_->now();
+  b->info.output_operations = b->jobs.size();
+  std::lock_guard lock(mutex_);
+  b->seq = next_seq_++;
+  last_generated_ = t;
+  const auto interval = graph_->batch_interval();
+  next_time_ = t + (interval.count() > 0 ? interval : Duration{1});
+  // Posted before the batch is visible to workers: submitted precedes started.
+  bus_.post([info = b->info](const std::vector<StreamingListener*>& ls) {
+    for (auto* l : ls) l->on_batch_submitted(info);
+  });
+  pending_.push_back(std::move(b));
+  cv_.notify_all();
+}
+
+void JobScheduler::worker_loop() {
+  while (true) {
+    std::shared_ptr<Batch> b;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return shutdown_workers_ || !pending_.empty(); });
+      if (pending_.empty()) return;
+      b = std::move(pending_.front());
+      pending_.pop_front();
+      ++running_;
+    }
+    run_batch(*b);
+  }
+}
+
+void JobScheduler::run_batch(Batch& b) {
+  auto& info = b.info;
+  info.processing_start_time = clock_->now();
+  info.scheduling_delay = *info.processing_start_time - info.submission_time;
+  bus_.post([info](const std::vector<StreamingListener*>& ls) {
+    for (auto* l : ls) l->on_batch_started(info);
+  });
+  const std::size_t outputs = op_done_.size();
+  auto wait_turn = [&](std::size_t j) {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return b.seq == 0 || (op_done_[j] && *op_done_[j] + 1 >= b.seq); });
+  };
+  std::size_t next_job = 0;
+  for (std::size_t j = 0; j < outputs; ++j) {
+    wait_turn(j);
+    while (next_job < b.jobs.size() && b.jobs[next_job].output_index == j) {
+      try {
+        b.jobs[next_job].run();
+      } catch (...) {
+        report_error(std::current_exception());
+      }
+      b.jobs[next_job].run = nullptr;  // releases the batch's RDDs
+      ++next_job;
+    }
+    if (j + 1 == outputs) break;  // the last one is marked done below, after cleanup
+    {
+      std::lock_guard lock(mutex_);
+      op_done_[j] = b.seq;
+    }
+    cv_.notify_all();
+  }
+  // Every earlier batch has finished (its last output ran before ours), so what this
+  // batch no longer needs can go.
+  try {
+    graph_->clear_metadata(b.time);
+  } catch (...) {
+    report_error(std::current_exception());
+  }
+  info.processing_end_time = clock_->now();
+  info.processing_delay = *info.processing_end_time - *info.processing_start_time;
+  info.total_delay = *info.processing_end_time - info.batch_time;
+  {
+    std::lock_guard lock(mutex_);
+    op_done_[outputs - 1] = b.seq;
+    --running_;
+    last_finished_seq_ = b.seq;
+    // Posted under the lock: completions reach listeners in batch order.
+    bus_.post([this, info](const std::vector<StreamingListener*>& ls) {
+      for (auto* l : ls) l->on_batch_completed(info);
+      {
+        std::lock_guard inner(mutex_);
+        if (!last_completed_ || *last_completed_ < info.batch_time) last_completed_ = info.batch_time;
+      }
+      cv_.notify_all();
+    });
+  }
+  cv_.notify_all();
+}
+
+void JobScheduler::report_error(std::exception_ptr e) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = e;
+  }
+  cv_.notify_all();
+}
+
+bool JobScheduler::receivers_have_data() const {
+  for (auto* r : receivers_)
+    if (r->has_unallocated_data()) return true;
+  return false;
+}
+
+void JobScheduler::stop(bool graceful) {
+  {
+    std::lock_guard lock(mutex_);
+    if (phase_ == Phase::initialized) {
+      phase_ = Phase::stopped;
+      cv_.notify_all();
+      return;
+    }
+    if (phase_ != Phase::active) return;
+    phase_ = Phase::stopping;
+  }
+  if (graceful)
+    for (auto* r : receivers_) r->stop();  // what they stored becomes blocks
+  generator_.request_stop();
+  if (generator_.joinable()) generator_.join();
+  if (graceful) {
+    // Data received before stop() becomes batches now, without waiting for the clock.
+    while (receivers_have_data()) {
+      Time t;
+      {
+        std::lock_guard lock(mutex_);
+        t = next_time_;
+        if (graph_->batch_interval().count() == 0) t = std::max(t, clock_->now());
+      }
+      generate(t);
+    }
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return pending_.empty() && running_ == 0; });
+  } else {
+    std::unique_lock lock(mutex_);
+    pending_.clear();  // not started: dropped
+    cv_.wait(lock, [&] { return running_ == 0; });
+  }
+  if (!graceful)
+    for (auto* r : receivers_) r->stop();
+  {
+    std::lock_guard lock(mutex_);
+    shutdown_workers_ = true;
+  }
+  cv_.notify_all();
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
+  workers_.clear();
+  bus_.stop();  // delivers what is left, completions included
+  {
+    std::lock_guard lock(mutex_);
+    phase_ = Phase::stopped;
+  }
+  cv_.notify_all();
+}
+
+void JobScheduler::await_termination() {
+  std::unique_lock lock(mutex_);
+  cv_.wait(lock, [&] { return phase_ == Phase::stopped || error_; });
+  if (error_) std::rethrow_exception(error_);
+}
+
+bool JobScheduler::await_termination_or_timeout(Duration timeout) {
+  std::unique_lock lock(mutex_);
+  const bool done = cv_.wait_for(lock, timeout, [&] { return phase_ == Phase::stopped || error_; });
+  if (error_) std::rethrow_exception(error_);
+  return done;
+}
+
+void JobScheduler::await_batch_completed(Time t, Duration limit) {
+  std::unique_lock lock(mutex_);
+  const bool ok = cv_.wait_for(lock, limit, [&] {
+    return (last_completed_ && *last_completed_ >= t) || phase_ == Phase::stopped;
+  });
+  if (last_completed_ && *last_completed_ >= t) return;
+  if (!ok)
+    throw std::runtime_error("await_batch_completed: batch " + std::to_string(t.count()) +
+                             " ms did not complete within " + std::to_string(limit.count()) + " ms");
+  throw std::runtime_error("await_batch_completed: the StreamingContext stopped before batch " +
+                           std::to_string(t.count()) + " ms completed");
+}
+
+std::optional<Time> JobScheduler::last_completed_batch() const {
+  std::lock_guard lock(mutex_);
+  return last_completed_;
+}
+
+}  // namespace rill::detail

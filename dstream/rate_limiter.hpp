@@ -1,0 +1,64 @@
+// RateLimiter: a token bucket that holds a receiver to Config::receiver_max_rate records
+// per second (Spark's RateLimiter). Refills continuously from the context's clock with a
+// one-second burst; acquire blocks on the clock, so under a ManualClock it waits for the
+// test to advance time.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+
+#include <rill/dstream/clock.hpp>
+
+namespace rill::detail {
+
+class RateLimiter {
+ public:
+  RateLimiter(Clock& clock, std::int64_t rate) : clock_(clock), rate_(rate), last_(clock.now()) {
+    tokens_ = static_cast<double>(rate);
+  }
+  std::int64_t rate() const { return rate_.load(); }
+  void set_rate(std::int64_t r) { rate_.store(r); }
+
+  // Takes n tokens, waiting until they are there. Returns false if stop was requested
+  // first (the caller then proceeds without the limit).
+  bool acquire(std::int64_t n, std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      const auto rate = rate_.load();
+      if (rate <= 0) return true;
+      refill(rate);
+      // Large requests are served in bucket-sized pieces.
+      const double want = std::min<double>(static_cast<double>(n), static_cast<double>(rate));
+      if (tokens_ >= want) {
+        tokens_ -= want;
+        n -= static_cast<std::int64_t>(want);
+        if (n <= 0) return true;
+        continue;
+      }
+      const auto missing = want - tokens_;
+      const auto wait_ms = static_cast<std::int64_t>(missing * 1000.0 / static_cast<double>(rate)) + 1;
+      const Time until = clock_.now() + Duration{wait_ms};
+      lock.unlock();
+      if (!clock_.wait_until(until, stop)) return false;
+      lock.lock();
+    }
+  }
+
+ private:
+  void refill(std::int64_t rate) {
+    const auto now = clock_.now();
+    const auto elapsed = (now - last_).count();
+    if (elapsed > 0) {
+      tokens_ = std::min(static_cast<double>(rate), tokens_ + static_cast<double>(elapsed) * static_cast<double>(rate) / 1000.0);
+      last_ = now;
+    }
+  }
+
+  Clock& clock_;
+  std::atomic<std::int64_t> rate_;
+  std::mutex mutex_;
+  double tokens_;  // guarded by mutex_
+  Time last_;      // guarded by mutex_
+};
+
+}  // namespace rill::detail

@@ -1,0 +1,66 @@
+// receiver_stream: an input stream fed by a Receiver<T> (Spark's ReceiverInputDStream).
+// At each batch time the blocks the receiver stored since the previous batch become the
+// partitions of the batch's RDD (no copy: the blocks move into the RDD); a batch
+// without data gets an empty RDD.
+#pragma once
+#include <map>
+
+#include <rill/dstream/receiver_supervisor.hpp>
+#include <rill/dstream/streaming_context.hpp>
+
+namespace rill::detail {
+
+template <class T>
+class ReceiverInputNode final : public DStreamNode<T> {
+ public:
+  ReceiverInputNode(std::shared_ptr<DStreamGraph> g, std::unique_ptr<Receiver<T>> receiver)
+      : DStreamNode<T>(std::move(g), {}, "receiver_stream"),
+        supervisor_(std::make_unique<ReceiverSupervisor<T>>(std::move(receiver))) {
+    supervisor_->set_stream_id(this->id());
+  }
+  ReceiverSupervisor<T>& supervisor() { return *supervisor_; }
+
+  void allocate_batch(Time t) override {
+    auto blocks = supervisor_->take_blocks();
+    std::int64_t n = 0;
+    for (const auto& b : blocks) n += static_cast<std::int64_t>(b.size());
+    this->graph().report_input(t, n);
+    std::lock_guard lock(mutex_);
+    allocated_[t] = std::move(blocks);
+    // compute(t) runs right after allocation; anything older was never asked for.
+    const Time keep_from = t - this->remember_duration() - this->slide_duration();
+    allocated_.erase(allocated_.begin(), allocated_.lower_bound(keep_from));
+  }
+
+  std::optional<Rdd<T>> compute(Time t) override {
+    std::vector<std::vector<T>> blocks;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = allocated_.find(t); it != allocated_.end()) {
+        blocks = std::move(it->second);
+        allocated_.erase(it);
+      }
+    }
+    if (blocks.empty()) return this->graph().context().template empty_rdd<T>();
+    return this->graph().context().parallelize_partitions(std::move(blocks), "receiver_stream");
+  }
+
+ private:
+  std::unique_ptr<ReceiverSupervisor<T>> supervisor_;
+  std::mutex mutex_;
+  std::map<Time, std::vector<std::vector<T>>> allocated_;  // guarded by mutex_
+};
+
+}  // namespace rill::detail
+
+namespace rill {
+
+template <class T>
+DStream<T> StreamingContext::receiver_stream(std::unique_ptr<Receiver<T>> receiver) {
+  graph_->check_not_started("receiver_stream");
+  auto node = std::make_shared<detail::ReceiverInputNode<T>>(graph_, std::move(receiver));
+  graph_->add_input(node, &node->supervisor());
+  return DStream<T>(node);
+}
+
+}  // namespace rill

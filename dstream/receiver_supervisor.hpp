@@ -1,0 +1,138 @@
+// ReceiverSupervisor<T>: runs one Receiver<T> (Spark's ReceiverSupervisorImpl). on_start
+// runs on the supervisor's own thread; store() goes through the rate limiter into the
+// block generator; restart() stops the receiver (on_stop), waits a moment and starts it
+// again; report_error() reaches the listeners. Started/stopped events are posted for
+// every (re)start.
+#pragma once
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <rill/dstream/block_generator.hpp>
+#include <rill/dstream/rate_limiter.hpp>
+#include <rill/dstream/receiver.hpp>
+#include <rill/dstream/receiver_supervisor_base.hpp>
+
+namespace rill::detail {
+
+template <class T>
+class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverSink<T> {
+ public:
+  explicit ReceiverSupervisor(std::unique_ptr<Receiver<T>> receiver) : receiver_(std::move(receiver)) {
+    if (!receiver_) throw std::invalid_argument("receiver_stream: receiver must not be null");
+  }
+  ~ReceiverSupervisor() override { stop(); }
+
+  void set_stream_id(int id) { stream_id_ = id; }
+  Receiver<T>& receiver() { return *receiver_; }
+
+  void start(const ReceiverEnv& env) override {
+    env_ = env;
+    if (env.max_rate > 0) limiter_.emplace(*env.clock, env.max_rate);
+    blocks_.start(*env.clock, env.block_interval);
+    thread_ = std::thread([this] { run(); });
+  }
+
+  void stop() override {
+    {
+      std::lock_guard lock(mutex_);
+      stop_requested_ = true;
+    }
+    receiver_->set_stopped(true);
+    cv_.notify_all();
+    stop_source_.request_stop();  // ends a rate-limit wait
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+    blocks_.stop();
+  }
+
+  bool has_unallocated_data() const override { return blocks_.has_data(); }
+  std::vector<std::vector<T>> take_blocks() { return blocks_.take_blocks(); }
+
+  // ---- ReceiverSink: called by the receiver, from any thread ----
+  void store(T record) override {
+    limit(1);
+    blocks_.add(std::move(record));
+  }
+  void store(std::vector<T> records) override {
+    limit(static_cast<std::int64_t>(records.size()));
+    blocks_.add(std::move(records));
+  }
+  void restart(const std::string& reason) override {
+    {
+      std::lock_guard lock(mutex_);
+      restart_requested_ = true;
+      restart_reason_ = reason;
+    }
+    receiver_->set_stopped(true);
+    cv_.notify_all();
+  }
+  void report_error(const std::string& message) override { report(ReceiverEvent::error, true, message); }
+
+ private:
+  void limit(std::int64_t n) {
+    if (limiter_) limiter_->acquire(n, stop_source_.get_token());
+  }
+
+  void report(ReceiverEvent ev, bool active, const std::string& error = {}) {
+    if (!env_.report) return;
+    ReceiverInfo info;
+    info.stream_id = stream_id_;
+    info.name = receiver_->name();
+    info.active = active;
+    info.last_error = error;
+    env_.report(ev, info);
+  }
+
+  void run() {
+    while (true) {
+      {
+        std::lock_guard lock(mutex_);
+        if (stop_requested_) return;
+        restart_requested_ = false;
+        // Under the lock: a concurrent stop() either saw nothing yet (and sets
+        // stopped after this) or already made us return above.
+        receiver_->attach(this);
+        receiver_->set_stopped(false);
+      }
+      report(ReceiverEvent::started, true);
+      try {
+        receiver_->on_start();
+      } catch (const std::exception& e) {
+        report(ReceiverEvent::error, true, std::string("on_start failed: ") + e.what());
+        restart(std::string("on_start failed: ") + e.what());
+      }
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return stop_requested_ || restart_requested_; });
+      }
+      receiver_->set_stopped(true);
+      try {
+        receiver_->on_stop();
+      } catch (const std::exception& e) {
+        report(ReceiverEvent::error, false, std::string("on_stop failed: ") + e.what());
+      }
+      report(ReceiverEvent::stopped, false);
+      std::unique_lock lock(mutex_);
+      if (stop_requested_) return;
+      // Spark waits before restarting so a failing source is not hammered.
+      cv_.wait_for(lock, env_.restart_delay, [&] { return stop_requested_; });
+    }
+  }
+
+  std::unique_ptr<Receiver<T>> receiver_;
+  int stream_id_ = 0;
+  ReceiverEnv env_;                     // set by start(), before the thread exists
+  std::optional<RateLimiter> limiter_;  // set by start()
+  BlockGenerator<T> blocks_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_requested_ = false;     // guarded by mutex_
+  bool restart_requested_ = false;  // guarded by mutex_
+  std::string restart_reason_;      // guarded by mutex_
+  std::stop_source stop_source_;  // made before the thread; thread safe
+  std::thread thread_;            // started by start(), joined by stop()
+};
+
+}  // namespace rill::detail

@@ -1,0 +1,167 @@
+// reduce_by_key_and_window(reduce, inverse, length, slide[, n, filter_fn]): the
+// incremental windowed reduction (Spark's ReducedWindowedDStream). The window at t is the
+// window at t - slide, minus (inverse) the batches that left it, plus (reduce) those that
+// entered: per slide it touches 2 * slide/batch batch results and the previous window,
+// never the whole window. Wide: the slices are shuffled, the previous window is already
+// partitioned by the same HashPartitioner and joins it narrowly. Its RDDs form a chain,
+// so it needs ssc.checkpoint(dir) and checkpoints every 10 slides.
+#pragma once
+#include <atomic>
+
+#include <rill/dstream/window.hpp>
+#include <rill/rdd/hash_partitioner.hpp>
+
+namespace rill::detail {
+
+// Test hook: how many RDDs the last window combined (entering + leaving batch results +
+// the previous window). Constant in the window length once the window is full.
+class IncrementalWindow {
+ public:
+  virtual ~IncrementalWindow() = default;
+  virtual std::size_t rdds_combined_last() const = 0;
+  virtual std::size_t rdds_combined_max() const = 0;
+};
+
+template <class K, class V, class F, class G, class Filter>
+class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public IncrementalWindow {
+ public:
+  using T = std::pair<K, V>;
+  using Delta = std::pair<std::optional<V>, std::optional<V>>;  // (leaving, entering)
+
+  ReducedWindowNode(const std::shared_ptr<DStreamNode<T>>& reduced, F f, G inverse, Duration length,
+                    Duration slide, std::int64_t n, Filter filter)
+      : DStreamNode<T>(reduced->graph_ptr(), {reduced}, "reduce_by_key_and_window"),
+        reduced_(reduced),
+        f_(std::move(f)),
+        inverse_(std::move(inverse)),
+        length_(length),
+        slide_(slide),
+        n_(n),
+        filter_(std::move(filter)) {
+    reduced->set_persist(true);  // each batch result is read when it enters and when it leaves
+    this->set_persist(true);     // the next slide starts from this window
+    this->set_checkpoint_interval(slide * 10);
+  }
+
+  Duration slide_duration() const override { return slide_; }
+  std::optional<std::string> requires_checkpoint() const override {
+    return std::string("reduce_by_key_and_window with an inverse function");
+  }
+  std::size_t rdds_combined_last() const override { return last_.load(); }
+  std::size_t rdds_combined_max() const override { return max_.load(); }
+
+  std::optional<Rdd<T>> compute(Time t) override {
+    const auto step = reduced_->slide_duration();
+    std::optional<Rdd<T>> prev;
+    if (t - slide_ > this->zero_time()) prev = this->get_or_compute(t - slide_);
+    std::vector<Rdd<T>> leaving, entering;
+    if (prev) {
+      leaving = reduced_->slice(t - length_ - slide_ + step, t - length_);
+      entering = reduced_->slice(t - slide_ + step, t);
+    } else {
+      entering = reduced_->slice(t - length_ + step, t);
+    }
+    const std::size_t combined = leaving.size() + entering.size() + (prev ? 1 : 0);
+    last_ = combined;
+    if (combined > max_) max_ = combined;
+
+    auto ctx = this->graph().context();
+    std::vector<Rdd<std::pair<K, Delta>>> tagged;
+    for (auto& r : leaving) tagged.push_back(r.map_values([](V v) { return Delta(std::move(v), std::nullopt); }));
+    for (auto& r : entering) tagged.push_back(r.map_values([](V v) { return Delta(std::nullopt, std::move(v)); }));
+    const auto parts = partitions(ctx);
+    Rdd<std::pair<K, Delta>> delta =
+        tagged.empty() ? ctx.template empty_rdd<std::pair<K, Delta>>()
+                       : union_all(tagged).reduce_by_key(
+                             [f = f_](Delta a, Delta b) mutable {
+                               auto merge = [&](std::optional<V>& x, std::optional<V>& y) {
+                                 if (!y) return;
+                                 x = x ? std::optional<V>(std::invoke(f, std::move(*x), std::move(*y))) : std::move(y);
+                               };
+                               merge(a.first, b.first);
+                               merge(a.second, b.second);
+                               return a;
+                             },
+                             parts);
+    auto filter = filter_;
+    auto keep = [filter](const T& kv) mutable {
+      if constexpr (std::is_same_v<Filter, std::nullptr_t>)
+        return true;
+      else
+        return static_cast<bool>(std::invoke(filter, kv));
+    };
+    if (!prev) {
+      return delta.map_partitions(
+          [keep](std::vector<std::pair<K, Delta>>&& kds) mutable {
+            std::vector<T> out;
+            for (auto& [k, d] : kds) {
+              if (!d.second) continue;
+              T kv(std::move(k), std::move(*d.second));
+              if (keep(kv)) out.push_back(std::move(kv));
+            }
+            return out;
+          },
+          true);
+    }
+    return prev->cogroup(delta, parts)
+        .map_partitions(
+            [keep, f = f_, inv = inverse_](auto&& groups) mutable {
+              std::vector<T> out;
+              for (auto& [k, g] : groups) {
+                auto& [olds, deltas] = g;
+                std::optional<V> r;
+                if (!olds.empty()) r = std::move(olds.front());
+                if (!deltas.empty()) {
+                  auto& d = deltas.front();
+                  // A batch can only leave a window it was in, so r exists when d.first does.
+                  if (d.first && r) r = std::invoke(inv, std::move(*r), std::move(*d.first));
+                  if (d.second) r = r ? std::optional<V>(std::invoke(f, std::move(*r), std::move(*d.second)))
+                                      : std::move(d.second);
+                }
+                if (!r) continue;
+                T kv(k, std::move(*r));
+                if (keep(kv)) out.push_back(std::move(kv));
+              }
+              return out;
+            },
+            true);
+  }
+
+ protected:
+  Duration parent_remember_duration() const override { return this->remember_duration() + length_; }
+
+ private:
+  std::int64_t partitions(const Context& ctx) const {
+    return n_ > 0 ? n_ : static_cast<std::int64_t>(ctx.state()->source_partitions());
+  }
+
+  std::shared_ptr<DStreamNode<T>> reduced_;
+  F f_;
+  G inverse_;
+  Duration length_, slide_;
+  std::int64_t n_;
+  Filter filter_;
+  std::atomic<std::size_t> last_{0}, max_{0};
+};
+
+}  // namespace rill::detail
+
+namespace rill {
+
+template <class T>
+template <class F, class G, class Filter>
+  requires std::invocable<G&, typename T::second_type, typename T::second_type>
+DStream<T> DStream<T>::reduce_by_key_and_window(F f, G inverse, Duration length, Duration slide, std::int64_t n,
+                                                Filter filter_fn) const {
+  static_assert(detail::is_pair_v<T>, "reduce_by_key_and_window needs a DStream<std::pair<K, V>>");
+  using K = typename T::first_type;
+  using V = typename T::second_type;
+  detail::check_window(node(), length, slide, "reduce_by_key_and_window");
+  if (n < 0) detail::checked_partitions(n, "reduce_by_key_and_window");
+  auto reduced = reduce_by_key(f, n > 0 ? n : static_cast<std::int64_t>(
+                                                  node().graph().context().state()->source_partitions()));
+  return DStream<T>(std::make_shared<detail::ReducedWindowNode<K, V, F, G, Filter>>(
+      reduced.node_ptr(), std::move(f), std::move(inverse), length, slide, n, std::move(filter_fn)));
+}
+
+}  // namespace rill
