@@ -1,5 +1,6 @@
 // HashPartitioner(n): key -> Hash(key) mod n (Spark's HashPartitioner).
 #pragma once
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -10,8 +11,11 @@ namespace rill {
 
 class HashPartitioner final : public Partitioner {
  public:
+  // Takes size_t, so HashPartitioner(-1) arrives as 2^64-1: report it as the -1 it was.
   explicit HashPartitioner(std::size_t n) : n_(n) {
-    if (n == 0) throw std::invalid_argument("HashPartitioner: number of partitions must be > 0, got 0");
+    if (n == 0 || static_cast<std::int64_t>(n) < 0)
+      throw std::invalid_argument("HashPartitioner: number of partitions must be > 0, got " +
+                                  std::to_string(static_cast<std::int64_t>(n)));
   }
   std::size_t num_partitions() const override { return n_; }
   bool equals(const Partitioner& other) const override {

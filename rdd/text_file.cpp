@@ -66,7 +66,9 @@ std::vector<FileSplit> plan_splits(const std::vector<std::string>& files, std::s
     sizes.push_back(s);
     total += s;
   }
-  const std::uint64_t goal = (total + min_partitions - 1) / std::max<std::size_t>(min_partitions, 1);
+  // Hadoop's goalSize rounds down: rounding up made fewer than min_partitions splits
+  // (900 bytes in 64 asked for gave 60).
+  const std::uint64_t goal = total / std::max<std::size_t>(min_partitions, 1);
   const std::uint64_t split = std::max<std::uint64_t>(1, std::min(goal, kMaxSplit));
   std::vector<FileSplit> splits;
   for (std::size_t i = 0; i < files.size(); ++i) {
@@ -78,6 +80,9 @@ std::vector<FileSplit> plan_splits(const std::vector<std::string>& files, std::s
     }
     splits.push_back({files[i], start, sizes[i]});  // also the one empty split of an empty file
   }
+  // Fewer bytes than partitions asked for: empty splits at the end keep the promise of at
+  // least min_partitions partitions (a split starting at end of file reads no line).
+  while (splits.size() < min_partitions) splits.push_back({files.back(), sizes.back(), sizes.back()});
   return splits;
 }
 

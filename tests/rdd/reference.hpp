@@ -2,6 +2,7 @@
 // counts every operator is checked with.
 #pragma once
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -28,6 +29,20 @@ inline std::vector<std::pair<int, int>> skewed_pairs(std::size_t n, int keys, un
   for (std::size_t i = 0; i < n; ++i) out.emplace_back(rng() % 2 ? 0 : key(rng), val(rng));
   return out;
 }
+
+// parallelize's slicing rule: slice i = [i*len/n, (i+1)*len/n).
+template <class T>
+std::vector<std::vector<T>> slices(const std::vector<T>& data, std::size_t n) {
+  std::vector<std::vector<T>> out(n);
+  const std::size_t len = data.size();
+  for (std::size_t i = 0; i < n; ++i)
+    out[i].assign(data.begin() + static_cast<std::ptrdiff_t>(i * len / n),
+                  data.begin() + static_cast<std::ptrdiff_t>((i + 1) * len / n));
+  return out;
+}
+
+// Input sizes every operator sees: empty, fewer elements than partitions, many.
+inline const std::vector<std::size_t> kSizes{0, 3, 1000};
 
 inline std::vector<int> ints(std::size_t n, unsigned seed = 3) {
   std::mt19937 rng(seed);
