@@ -208,7 +208,7 @@ class SampleLog {
   // During the outage, clients retrying the failing checkout call add to its traffic.
   const Page& pick_page(double t) {
     const double f = t / duration_s_;
-    if (f >= kOutageStart && f < kOutageEnd && uniform() < 0.05) return pages_[outage_];
+    if (f >= kOutageStart && f < kOutageEnd && uniform() < 0.08) return pages_[outage_];
     if (f <= kTrendStart || f >= kTrendEnd) return pages_[zipf_pick(base_cdf_)];
     const double ramp = f < kTrendPeak ? (f - kTrendStart) / (kTrendPeak - kTrendStart)
                                        : (kTrendEnd - f) / (kTrendEnd - kTrendPeak);

@@ -9,14 +9,15 @@ namespace rill {
 
 namespace {
 
-nlohmann::json millis(const std::optional<Duration>& d) {
-  return d ? nlohmann::json(d->count()) : nlohmann::json(nullptr);
-}
+// ordered_json: keys stay in the order written, "event" first, for people reading the file.
+using Json = nlohmann::ordered_json;
+
+Json millis(const std::optional<Duration>& d) { return d ? Json(d->count()) : Json(nullptr); }
 
 // Receiver names and errors come from the outside world and need not be valid UTF-8;
 // a bad byte must not turn a monitoring line into an exception.
-std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -27,7 +28,7 @@ JsonBatchListener::JsonBatchListener(std::string path)
 }
 
 void JsonBatchListener::on_batch_completed(const BatchInfo& info) {
-  nlohmann::json j;
+  Json j;
   j["event"] = "batch_completed";
   j["batch_time_ms"] = info.batch_time.count();
   j["records"] = info.num_records;
@@ -39,7 +40,7 @@ void JsonBatchListener::on_batch_completed(const BatchInfo& info) {
 }
 
 void JsonBatchListener::on_receiver_error(const ReceiverInfo& info) {
-  nlohmann::json j;
+  Json j;
   j["event"] = "receiver_error";
   j["stream_id"] = info.stream_id;
   j["receiver"] = info.name;
