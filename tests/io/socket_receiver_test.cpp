@@ -272,6 +272,28 @@ TEST(SocketReceiver, KeepsRetryingUntilAServerAppears) {
   EXPECT_EQ(sink.lines(), std::vector<std::string>{"hello"});
 }
 
+TEST(SocketReceiver, ResolvesHostNamesAndTriesEveryAddress) {
+  // "localhost" may resolve to ::1 first, where nobody listens; the IPv4 address works.
+  OneShotServer server([](tcp::socket& s) { write_all(s, "via name\n"); });
+  detail::SocketReceiver receiver("localhost", server.port(), fast_retry());
+  FakeSink sink;
+  RunningReceiver running(receiver, sink);
+  ASSERT_TRUE(sink.wait_count(1));
+  running.stop();
+  EXPECT_EQ(sink.lines(), std::vector<std::string>{"via name"});
+}
+
+TEST(SocketReceiver, UnresolvableHostIsReportedOnceAndStopsPromptly) {
+  detail::SocketReceiver receiver("no-such-host.invalid", 9, fast_retry());
+  FakeSink sink;
+  RunningReceiver running(receiver, sink);
+  ASSERT_TRUE(sink.wait_for([&] { return receiver.failed_connects() >= 2; }));
+  EXPECT_LT(running.stop(), 2s);  // a resolver lookup in flight may delay a little
+  auto reports = sink.errors_containing("cannot resolve");
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_NE(reports[0].find("no-such-host.invalid"), std::string::npos) << reports[0];
+}
+
 TEST(SocketReceiver, StopWhileConnectedReturnsPromptly) {
   std::mutex m;
   std::condition_variable cv;
