@@ -30,8 +30,6 @@
 #include <utility>
 #include <vector>
 
-#include <rill/io/json_batch_listener.hpp>
-#include <rill/io/progress_listener.hpp>
 #include <rill/rill.hpp>
 
 #include "dashboard.hpp"

@@ -1,0 +1,18 @@
+// StreamingContext::socket_text_stream (Spark's socketTextStream): a receiver stream
+// whose receiver is a SocketReceiver. Defined here so that the dstream layer does not
+// depend on Boost.Asio.
+#include <memory>
+#include <utility>
+
+#include <rill/dstream/receiver_input_stream.hpp>
+#include <rill/dstream/streaming_context.hpp>
+#include <rill/io/socket_receiver.hpp>
+
+namespace rill {
+
+DStream<std::string> StreamingContext::socket_text_stream(const std::string& host, int port,
+                                                          SocketTextOptions options) {
+  return receiver_stream<std::string>(std::make_unique<detail::SocketReceiver>(host, port, options));
+}
+
+}  // namespace rill
