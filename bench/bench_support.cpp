@@ -79,7 +79,7 @@ void Measure::finish(const std::string& workload, const std::string& variant) {
   state_.counters["cpu_s"] = row.cpu_seconds;
   auto& rows = table()[workload];
   rows[variant] = row;
-  if (variant != "tbb" && rows.count("tbb")) {
+  if (variant != "tbb" && rows.count("tbb")) {  // the TBB twin runs before the others
     const Row& tbb = rows["tbb"];
     state_.counters["time_vs_tbb"] = row.seconds / tbb.seconds;
     state_.counters["cpu_vs_tbb"] = row.cpu_seconds / tbb.cpu_seconds;
@@ -98,7 +98,7 @@ void print_summary() {
               "cpu_s", "peak_MB", "time/tbb", "cpu/tbb", "peak/tbb");
   for (const auto& [workload, rows] : table()) {
     const Row* tbb = rows.count("tbb") ? &rows.at("tbb") : nullptr;
-    for (const char* variant : {"serial", "tbb", "rill"}) {
+    for (const char* variant : {"serial", "tbb", "tbb_umap", "rill"}) {
       auto it = rows.find(variant);
       if (it == rows.end()) continue;
       const Row& r = it->second;

@@ -1,7 +1,8 @@
 // Word count over a generated text file (RILL_BENCH_MB, default 200 MB; Zipf-distributed
 // vocabulary of 100k words, lines of 5-20 words), three ways: rill's
 // text_file.flat_map.map.reduce_by_key, a serial loop, and a TBB loop over byte ranges
-// with per-thread hash maps. All three use rill's hash map type (detail::HashMap).
+// with per-thread hash maps. The twins use rill's aggregation table (detail::FlatHashMap);
+// a fourth variant, tbb_umap, is the TBB twin with std::unordered_map (detail::HashMap).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -25,7 +26,8 @@
 namespace rill_bench {
 namespace {
 
-using Counts = rill::detail::HashMap<std::string, std::int64_t>;
+using Counts = rill::detail::FlatHashMap<std::string, std::int64_t>;
+using UmapCounts = rill::detail::HashMap<std::string, std::int64_t>;
 
 struct Totals {
   std::int64_t distinct = 0;
@@ -47,6 +49,10 @@ class TextInput {
   TextInput(const TextInput&) = delete;
   TextInput& operator=(const TextInput&) = delete;
   ~TextInput() {
+    if (env_int("RILL_BENCH_KEEP_FILE", 0)) {
+      std::fprintf(stderr, "kept %s\n", path_.c_str());
+      return;
+    }
     std::error_code ec;
     std::filesystem::remove(path_, ec);
   }
@@ -75,7 +81,7 @@ class TextInput {
     if (!f) throw std::runtime_error("cannot create " + path_);
     std::string block;
     block.reserve((1 << 20) + 512);
-    Counts seen;
+    UmapCounts seen;
     while (size_ < target) {
       const std::size_t words = 5 + next() % 16;  // 5..20 words
       for (std::size_t i = 0; i < words; ++i) {
@@ -111,6 +117,14 @@ inline bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c ==
 // Counts one word; key is a reused buffer so that known words cost no allocation.
 inline void add_word(Counts& counts, std::string& key, const char* s, std::size_t n) {
   key.assign(s, n);
+  const std::size_t h = Counts::hash(key);
+  if (auto* e = counts.find(key, h))
+    ++e->second;
+  else
+    counts.insert_new(h, key, 1);
+}
+inline void add_word(UmapCounts& counts, std::string& key, const char* s, std::size_t n) {
+  key.assign(s, n);
   auto it = counts.find(key);
   if (it == counts.end())
     counts.emplace(key, 1);
@@ -119,6 +133,11 @@ inline void add_word(Counts& counts, std::string& key, const char* s, std::size_
 }
 
 Totals totals_of(const Counts& counts) {
+  Totals t{std::int64_t(counts.size()), 0};
+  counts.for_each([&](const auto& kv) { t.words += kv.second; });
+  return t;
+}
+Totals totals_of(const UmapCounts& counts) {
   Totals t{std::int64_t(counts.size()), 0};
   for (const auto& kv : counts) t.words += kv.second;
   return t;
@@ -187,14 +206,16 @@ Totals word_count_serial(const std::string& path) {
 // TBB twin: the file is cut into 4 MB byte ranges; a range owns the words that start in
 // it. Each thread counts into its own map; the maps are merged at the end by moving
 // nodes into the largest one.
+template <class Map>
 struct Local {
-  Counts counts;
+  Map counts;
   std::vector<char> buf;
   std::string key;
 };
 
+template <class L>
 void count_range(const Fd& fd, std::uint64_t file_size, std::uint64_t begin, std::uint64_t end,
-                 Local& local) {
+                 L& local) {
   // Read [begin - 1, end), then on until the word that crosses end is complete.
   const std::uint64_t from = begin ? begin - 1 : 0;
   auto& buf = local.buf;
@@ -231,11 +252,27 @@ void count_range(const Fd& fd, std::uint64_t file_size, std::uint64_t begin, std
   if (have > word) add_word(local.counts, local.key, buf.data() + word, have - word);
 }
 
-Counts merge(tbb::enumerable_thread_specific<Local>& locals) {
+// Merges the per-thread maps into the largest one.
+Counts merge(tbb::enumerable_thread_specific<Local<Counts>>& locals) {
   Counts* acc = nullptr;
   for (auto& l : locals)
     if (!acc || l.counts.size() > acc->size()) acc = &l.counts;
   Counts out = acc ? std::move(*acc) : Counts{};
+  for (auto& l : locals)
+    l.counts.consume([&](std::string&& k, std::int64_t v) {
+      const std::size_t h = Counts::hash(k);
+      if (auto* e = out.find(k, h))
+        e->second += v;
+      else
+        out.insert_new(h, std::move(k), v);
+    });
+  return out;
+}
+UmapCounts merge(tbb::enumerable_thread_specific<Local<UmapCounts>>& locals) {
+  UmapCounts* acc = nullptr;
+  for (auto& l : locals)
+    if (!acc || l.counts.size() > acc->size()) acc = &l.counts;
+  UmapCounts out = acc ? std::move(*acc) : UmapCounts{};
   for (auto& l : locals) {
     auto& other = l.counts;
     for (auto it = other.begin(); it != other.end();) {
@@ -246,12 +283,13 @@ Counts merge(tbb::enumerable_thread_specific<Local>& locals) {
   return out;
 }
 
+template <class Map>
 Totals word_count_tbb(tbb::task_arena& arena, const std::string& path) {
   Fd fd(path);
   const std::uint64_t size = std::filesystem::file_size(path);
   constexpr std::uint64_t kRange = 4 << 20;
   const std::size_t ranges = std::size_t((size + kRange - 1) / kRange);
-  tbb::enumerable_thread_specific<Local> locals;
+  tbb::enumerable_thread_specific<Local<Map>> locals;
   Totals t;
   arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ranges, 1),
@@ -280,7 +318,7 @@ Totals word_count_rill(const rill::Context& ctx, const std::string& path) {
                       return words;
                     })
                     .map([](std::string&& w) { return std::pair<std::string, std::int64_t>(std::move(w), 1); })
-                    .reduce_by_key(std::plus<>{})
+                    .reduce_by_key(std::plus<>{}, env_int("RILL_BENCH_REDUCERS", 0))
                     .collect();
   Totals t{std::int64_t(counts.size()), 0};
   for (const auto& kv : counts) t.words += kv.second;
@@ -300,18 +338,19 @@ void BM_WordCount_Serial(benchmark::State& state) {
   m.finish("word_count", "serial");
 }
 
-void BM_WordCount_Tbb(benchmark::State& state) {
+template <class Map>
+void BM_WordCount_Tbb(benchmark::State& state, const char* variant) {
   const auto& in = TextInput::get();
   tbb::task_arena arena(kParallelism);
   Measure m(state);
   for (auto _ : state) {
     m.begin();
-    Totals t = word_count_tbb(arena, in.path());
+    Totals t = word_count_tbb<Map>(arena, in.path());
     m.end();
     check(state, t);
   }
   state.SetBytesProcessed(std::int64_t(in.size()) * state.iterations());
-  m.finish("word_count", "tbb");
+  m.finish("word_count", variant);
 }
 
 void BM_WordCount_Rill(benchmark::State& state) {
@@ -329,7 +368,10 @@ void BM_WordCount_Rill(benchmark::State& state) {
 }
 
 BENCHMARK(BM_WordCount_Serial)->Iterations(2)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_WordCount_Tbb)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+void BM_WordCount_Tbb_Flat(benchmark::State& state) { BM_WordCount_Tbb<Counts>(state, "tbb"); }
+void BM_WordCount_Tbb_Umap(benchmark::State& state) { BM_WordCount_Tbb<UmapCounts>(state, "tbb_umap"); }
+BENCHMARK(BM_WordCount_Tbb_Flat)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WordCount_Tbb_Umap)->Iterations(2)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WordCount_Rill)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -19,20 +19,17 @@ Rdd<std::pair<K, C>> combine(const Rdd<std::pair<K, V>>& in, Create create, Merg
     auto node = make_map_partitions(
         in,
         [create, merge_value](std::size_t, std::vector<std::pair<K, V>>&& kvs) mutable {
-          HashMap<K, C> table;
+          FlatHashMap<K, C> table;
           for (auto& kv : kvs) {
-            auto it = table.find(kv.first);
-            if (it == table.end())
-              table.emplace(std::move(kv.first), std::invoke(create, std::move(kv.second)));
+            const std::size_t h = FlatHashMap<K, C>::hash(kv.first);
+            if (auto* e = table.find(kv.first, h))
+              e->second = std::invoke(merge_value, std::move(e->second), std::move(kv.second));
             else
-              it->second = std::invoke(merge_value, std::move(it->second), std::move(kv.second));
+              table.insert_new(h, std::move(kv.first), std::invoke(create, std::move(kv.second)));
           }
           std::vector<std::pair<K, C>> out;
           out.reserve(table.size());
-          while (!table.empty()) {
-            auto nh = table.extract(table.begin());
-            out.emplace_back(std::move(nh.key()), std::move(nh.mapped()));
-          }
+          table.consume([&](K&& k, C&& c) { out.emplace_back(std::move(k), std::move(c)); });
           return out;
         },
         op, true);
@@ -40,9 +37,10 @@ Rdd<std::pair<K, C>> combine(const Rdd<std::pair<K, V>>& in, Create create, Merg
   }
   auto hash = std::dynamic_pointer_cast<const HashPartitioner>(part);
   using Writer = CombineWriter<K, V, C, HashPartitioner, Create, MergeValue>;
-  auto dep = std::make_shared<ShuffleDep<std::pair<K, V>, HashMap<K, C>, Writer>>(
+  using Bucket = std::vector<std::pair<K, C>>;
+  auto dep = std::make_shared<ShuffleDep<std::pair<K, V>, Bucket, Writer>>(
       in.node_ptr(), part->num_partitions(), Writer{hash, create, merge_value});
-  return make_shuffled<std::pair<K, C>>(std::shared_ptr<ShuffleOutput<HashMap<K, C>>>(dep),
+  return make_shuffled<std::pair<K, C>>(std::shared_ptr<ShuffleOutput<Bucket>>(dep),
                                         MergeBuckets<MergeCombiners>{merge_combiners}, op, part);
 }
 

@@ -25,8 +25,11 @@ class HashPartitioner final : public Partitioner {
   std::string describe() const override { return "HashPartitioner(" + std::to_string(n_) + ")"; }
   template <class K>
   std::size_t partition(const K& key) const {
-    return detail::mix_hash(Hash<K>{}(key)) % n_;
+    return partition_of_hash(detail::mix_hash(Hash<K>{}(key)));
   }
+  // The partition of a key whose mixed hash, mix_hash(Hash<K>(key)), is already known
+  // (a shuffle's map side computes it once for the partition and its hash table).
+  std::size_t partition_of_hash(std::size_t mixed) const { return mixed % n_; }
 
  private:
   std::size_t n_;
