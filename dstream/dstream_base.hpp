@@ -39,6 +39,8 @@ class DStreamBase {
 
   // ---- set up by the graph at start(), before any batch ----
   void initialize(Time zero);
+  // Whether an output depends on this stream (initialize ran).
+  bool initialized() const { return initialized_; }
   // Keep generated RDDs for at least d (Spark's remember), and tell the parents how long
   // they must keep theirs so that this stream can still be computed.
   void remember(std::optional<Duration> d);
@@ -48,7 +50,9 @@ class DStreamBase {
   virtual std::optional<std::string> requires_checkpoint() const { return std::nullopt; }
 
   // ---- per batch, on the job generator's thread ----
-  // Inputs take what arrived until t (receiver blocks); other streams do nothing.
+  // Inputs take what arrived until t and generate their RDD of t, whether or not a
+  // consumer asks for t (a window with a long slide skips times): every batch of input
+  // is read exactly once. Other streams do nothing.
   virtual void allocate_batch(Time) {}
   // Forgets generated RDDs no longer needed after batch t completed. The graph calls it
   // once per stream, so it does not recurse.

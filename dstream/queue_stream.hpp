@@ -19,6 +19,9 @@ class QueueInputNode final : public DStreamNode<T> {
         one_at_a_time_(one_at_a_time),
         default_(std::move(fallback)) {}
 
+  void allocate_batch(Time t) override {
+    if (this->initialized()) this->get_or_compute(t);
+  }
   std::optional<Rdd<T>> compute(Time) override {
     std::vector<Rdd<T>> taken;
     {

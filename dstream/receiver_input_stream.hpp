@@ -25,11 +25,14 @@ class ReceiverInputNode final : public DStreamNode<T> {
     std::int64_t n = 0;
     for (const auto& b : blocks) n += static_cast<std::int64_t>(b.size());
     this->graph().report_input(t, n);
-    std::lock_guard lock(mutex_);
-    allocated_[t] = std::move(blocks);
-    // compute(t) runs right after allocation; anything older was never asked for.
-    const Time keep_from = t - this->remember_duration() - this->slide_duration();
-    allocated_.erase(allocated_.begin(), allocated_.lower_bound(keep_from));
+    {
+      std::lock_guard lock(mutex_);
+      allocated_[t] = std::move(blocks);
+      // compute(t) runs right below; anything older was never asked for.
+      const Time keep_from = t - this->remember_duration() - this->slide_duration();
+      allocated_.erase(allocated_.begin(), allocated_.lower_bound(keep_from));
+    }
+    if (this->initialized()) this->get_or_compute(t);
   }
 
   std::optional<Rdd<T>> compute(Time t) override {

@@ -53,7 +53,8 @@ class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public Incr
   std::optional<Rdd<T>> compute(Time t) override {
     const auto step = reduced_->slide_duration();
     std::optional<Rdd<T>> prev;
-    if (t - slide_ > this->zero_time()) prev = this->get_or_compute(t - slide_);
+    // A window shorter than its slide shares no batch with the previous one.
+    if (length_ >= slide_ && t - slide_ > this->zero_time()) prev = this->get_or_compute(t - slide_);
     std::vector<Rdd<T>> leaving, entering;
     if (prev) {
       leaving = reduced_->slice(t - length_ - slide_ + step, t - length_);

@@ -21,6 +21,9 @@ namespace rill::detail {
 class FileInputNode final : public DStreamNode<std::string> {
  public:
   FileInputNode(std::shared_ptr<DStreamGraph> g, std::filesystem::path dir);
+  void allocate_batch(Time t) override {
+    if (this->initialized()) this->get_or_compute(t);
+  }
   std::optional<Rdd<std::string>> compute(Time t) override;
 
   // Whether a directory entry is one the stream must skip (hidden or in-progress).

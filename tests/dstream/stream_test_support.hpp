@@ -3,7 +3,13 @@
 #pragma once
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <string>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -77,6 +83,36 @@ class Collector {
   };
   std::shared_ptr<State> state_;
 };
+
+// A fresh directory under /tmp, removed with the object.
+struct TempDir {
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "rill-dstream-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string str() const { return path.string(); }
+  std::filesystem::path path;
+};
+
+// Deterministic pair batches: keys 0..keys-1, values 1..9, every `empty_every`-th batch empty.
+inline std::vector<std::vector<std::pair<int, int>>> pair_batches(int n, int keys, int empty_every = 4,
+                                                                   unsigned seed = 11) {
+  std::mt19937 rng(seed);
+  std::vector<std::vector<std::pair<int, int>>> out(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    if (empty_every > 0 && i % empty_every == empty_every - 1) continue;
+    const int len = 1 + static_cast<int>(rng() % 6);
+    for (int k = 0; k < len; ++k)
+      out[static_cast<std::size_t>(i)].emplace_back(static_cast<int>(rng() % static_cast<unsigned>(keys)),
+                                                    1 + static_cast<int>(rng() % 9));
+  }
+  return out;
+}
 
 template <class T>
 std::vector<T> sorted(std::vector<T> v) {
