@@ -20,8 +20,8 @@ struct BatchView {
   std::int64_t batch_seconds = 0;  // batch time, seconds since the stream started
   std::int64_t batch_lines = 0;    // lines that arrived in this batch
   std::vector<std::pair<std::string, std::int64_t>> urls;  // window hits per URL
-  std::map<int, std::int64_t> statuses;                      // window hits per status code
-  std::map<int, std::int64_t> batch_statuses;                // this batch's hits per status code
+  std::map<int, std::int64_t> statuses;                    // window hits per status code
+  std::map<int, std::int64_t> batch_statuses;              // this batch's hits per status code
 };
 
 inline std::string with_commas(std::int64_t n) {
@@ -41,8 +41,8 @@ class Dashboard {
 
   void header(const std::string& source, const std::string& batch) {
     out_ << paint(kBold, "rill demo") << " · live Apache access log from " << source << '\n'
-         << batch << " batches · top " << top_n_ << " URLs and status codes over a " << window_seconds_
-         << " s window that slides every batch\n";
+         << batch << " batches · top " << top_n_ << " URLs and status codes over a "
+         << window_seconds_ << " s window that slides every batch\n";
   }
 
   void show(BatchView view) {
@@ -54,7 +54,8 @@ class Dashboard {
 
     std::ostringstream s;
     std::string title = "━━ t = " + std::to_string(view.batch_seconds) + " s ";
-    s << '\n' << paint(kBold, title + rule(kWidth - static_cast<int>(display_width(title)))) << '\n';
+    s << '\n'
+      << paint(kBold, title + rule(kWidth - static_cast<int>(display_width(title)))) << '\n';
     s << "   " << paint(kBold, with_commas(view.batch_lines)) << " lines in this batch · "
       << paint(kBold, with_commas(window_total)) << " requests in the last " << window_seconds_
       << " s\n";
@@ -70,7 +71,9 @@ class Dashboard {
       for (std::size_t i = 0; i < top; ++i) {
         const auto& [url, hits] = view.urls[i];
         ranks[url] = i + 1;
-        const double share = window_total ? 100.0 * static_cast<double>(hits) / static_cast<double>(window_total) : 0;
+        const double share =
+            window_total ? 100.0 * static_cast<double>(hits) / static_cast<double>(window_total)
+                         : 0;
         char nums[64];
         std::snprintf(nums, sizeof nums, "%10s  %5.1f%%", with_commas(hits).c_str(), share);
         s << "   " << pad_left(std::to_string(i + 1), 3) << "  " << movement(url, i + 1) << "  "
@@ -109,7 +112,7 @@ class Dashboard {
       const double share = 100.0 * static_cast<double>(n) / static_cast<double>(total);
       char pct[32];
       std::snprintf(pct, sizeof pct, " (%.1f%%)", share);
-      const char* colour = code >= 500 ? (share >= 2.0 ? kBoldRed : kRed)
+      const char* colour = code >= 500   ? (share >= 2.0 ? kBoldRed : kRed)
                            : code >= 400 ? kYellow
                            : code >= 300 ? kCyan
                                          : kGreen;
@@ -130,7 +133,8 @@ class Dashboard {
     if (it == previous_ranks_.end()) return paint(kYellow, "new");
     if (it->second == rank) return "   ";
     const auto delta = static_cast<long>(it->second) - static_cast<long>(rank);
-    const std::string text = (delta > 0 ? "▲" : "▼") + pad_right(std::to_string(std::labs(delta)), 2);
+    const std::string text =
+        (delta > 0 ? "▲" : "▼") + pad_right(std::to_string(std::labs(delta)), 2);
     return paint(delta > 0 ? kGreen : kRed, text);
   }
 
@@ -151,9 +155,8 @@ class Dashboard {
   }
   // Characters on screen, counting a UTF-8 sequence as one.
   static std::size_t display_width(const std::string& s) {
-    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
   }
   static std::string shorten(const std::string& s, std::size_t width) {
     return s.size() <= width ? s : s.substr(0, width - 3) + "...";

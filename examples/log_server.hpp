@@ -30,7 +30,8 @@ class LogServer {
       : next_line_(std::move(next_line)),
         total_(total_lines),
         rate_(std::max(lines_per_second, 1.0)),
-        acceptor_(io_, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port)),
+        acceptor_(io_,
+                  boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port)),
         socket_(io_),
         tick_(io_) {
     port_ = acceptor_.local_endpoint().port();

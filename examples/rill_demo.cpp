@@ -42,29 +42,30 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  double seconds = 15;      // how long the log plays
-  double rate = 3000;       // lines per second
+  double seconds = 15;  // how long the log plays
+  double rate = 3000;   // lines per second
   bool rate_given = false;
-  int window = 10;          // window length in batches (seconds)
+  int window = 10;  // window length in batches (seconds)
   std::size_t top = 10;
-  std::string file;         // play this log instead of the generated one
-  std::string connect;      // read host:port instead of running a server
-  std::string json;         // write JsonBatchListener lines here
-  bool quiet = false;       // no per-batch tables, only progress and the summary
+  std::string file;     // play this log instead of the generated one
+  std::string connect;  // read host:port instead of running a server
+  std::string json;     // write JsonBatchListener lines here
+  bool quiet = false;   // no per-batch tables, only progress and the summary
   bool color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
 };
 
 void usage(const char* argv0) {
-  std::cout << "usage: " << argv0 << " [options]\n"
-            << "  --seconds S        play the log for S seconds (default 15)\n"
-            << "  --rate N           lines per second (default 3000; with --file: fit the file into S)\n"
-            << "  --window W         window length in seconds (default 10)\n"
-            << "  --top N            URLs to show (default 10)\n"
-            << "  --file PATH        play an existing Apache combined log instead of the generated one\n"
-            << "  --connect H:P      read from an external TCP server instead (e.g. nc -lk 9999 < log)\n"
-            << "  --json PATH        also write one JSON line per batch (JsonBatchListener)\n"
-            << "  --quiet            no tables; a progress line on stderr and the summary\n"
-            << "  --no-color         plain output\n";
+  std::cout
+      << "usage: " << argv0 << " [options]\n"
+      << "  --seconds S        play the log for S seconds (default 15)\n"
+      << "  --rate N           lines per second (default 3000; with --file: fit the file into S)\n"
+      << "  --window W         window length in seconds (default 10)\n"
+      << "  --top N            URLs to show (default 10)\n"
+      << "  --file PATH        play an existing Apache combined log instead of the generated one\n"
+      << "  --connect H:P      read from an external TCP server instead (e.g. nc -lk 9999 < log)\n"
+      << "  --json PATH        also write one JSON line per batch (JsonBatchListener)\n"
+      << "  --quiet            no tables; a progress line on stderr and the summary\n"
+      << "  --no-color         plain output\n";
 }
 
 std::optional<Options> parse_args(int argc, char** argv) {
@@ -75,17 +76,30 @@ std::optional<Options> parse_args(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
       return argv[++i];
     };
-    if (arg == "--seconds") o.seconds = std::stod(value());
-    else if (arg == "--rate") o.rate = std::stod(value()), o.rate_given = true;
-    else if (arg == "--window") o.window = std::stoi(value());
-    else if (arg == "--top") o.top = static_cast<std::size_t>(std::stoul(value()));
-    else if (arg == "--file") o.file = value();
-    else if (arg == "--connect") o.connect = value();
-    else if (arg == "--json") o.json = value();
-    else if (arg == "--quiet") o.quiet = true;
-    else if (arg == "--no-color") o.color = false;
-    else if (arg == "--help" || arg == "-h") return std::nullopt;
-    else throw std::invalid_argument("unknown option " + arg);
+    if (arg == "--seconds") {
+      o.seconds = std::stod(value());
+    } else if (arg == "--rate") {
+      o.rate = std::stod(value());
+      o.rate_given = true;
+    } else if (arg == "--window") {
+      o.window = std::stoi(value());
+    } else if (arg == "--top") {
+      o.top = static_cast<std::size_t>(std::stoul(value()));
+    } else if (arg == "--file") {
+      o.file = value();
+    } else if (arg == "--connect") {
+      o.connect = value();
+    } else if (arg == "--json") {
+      o.json = value();
+    } else if (arg == "--quiet") {
+      o.quiet = true;
+    } else if (arg == "--no-color") {
+      o.color = false;
+    } else if (arg == "--help" || arg == "-h") {
+      return std::nullopt;
+    } else {
+      throw std::invalid_argument("unknown option " + arg);
+    }
   }
   if (o.seconds <= 0 || o.rate <= 0 || o.window < 1 || o.top < 1)
     throw std::invalid_argument("--seconds, --rate, --window and --top must be positive");
@@ -108,7 +122,8 @@ std::vector<std::pair<std::string, int>> parse_request(const std::string& line) 
   int status = 0;
   std::size_t i = q2 + 1;
   while (i < line.size() && line[i] == ' ') ++i;
-  for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) status = status * 10 + (line[i] - '0');
+  for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i)
+    status = status * 10 + (line[i] - '0');
   if (path.empty() || status < 100 || status > 599) return {};
   return {{std::string(path), status}};
 }
@@ -138,7 +153,8 @@ int run(const Options& opt) {
     const auto n = static_cast<std::int64_t>(file_lines->size());
     const double rate = opt.rate_given ? opt.rate : static_cast<double>(n) / opt.seconds;
     server = std::make_unique<rill::examples::LogServer>(
-        [file_lines](std::int64_t i) { return (*file_lines)[static_cast<std::size_t>(i)]; }, n, rate);
+        [file_lines](std::int64_t i) { return (*file_lines)[static_cast<std::size_t>(i)]; }, n,
+        rate);
     port = server->port();
   } else {
     sample = std::make_shared<rill::examples::SampleLog>(opt.seconds);
@@ -147,7 +163,8 @@ int run(const Options& opt) {
     // Line i belongs at stream time i / rate; the generator is called in order, on the
     // server thread only.
     server = std::make_unique<rill::examples::LogServer>(
-        [sample, rate](std::int64_t i) { return sample->line(static_cast<double>(i) / rate); }, n, rate);
+        [sample, rate](std::int64_t i) { return sample->line(static_cast<double>(i) / rate); }, n,
+        rate);
     port = server->port();
   }
   const std::string source = "tcp://" + host + ":" + std::to_string(port);
@@ -161,21 +178,21 @@ int run(const Options& opt) {
 
   const auto window = std::chrono::seconds(opt.window);
   auto lines = ssc.socket_text_stream(host, port);
-  auto requests = lines.flat_map(parse_request).cache();  // (path, status), read by two windows
+  // (path, status) per well-formed line; cached because three streams read it.
+  auto requests = lines.flat_map(parse_request).cache();
+  using Request = std::pair<std::string, int>;
+  auto by_url = [](const Request& r) { return std::pair{r.first, std::int64_t{1}}; };
+  auto by_status = [](const Request& r) { return std::pair{r.second, std::int64_t{1}}; };
+  auto still_in_window = [](const auto& kv) { return kv.second > 0; };  // drop keys that left
+  const std::plus<std::int64_t> add;
+  const std::minus<std::int64_t> subtract;  // the inverse: takes the batch leaving the window out
+
   auto url_hits =
-      requests.map([](const std::pair<std::string, int>& r) { return std::pair{r.first, std::int64_t{1}}; })
-          .reduce_by_key_and_window(
-              std::plus<std::int64_t>{}, std::minus<std::int64_t>{}, window, 1s, 0,
-              // Drop URLs whose hits all left the window.
-              [](const std::pair<std::string, std::int64_t>& kv) { return kv.second > 0; });
-  auto status_hits =
-      requests.map([](const std::pair<std::string, int>& r) { return std::pair{r.second, std::int64_t{1}}; })
-          .reduce_by_key_and_window(std::plus<std::int64_t>{}, std::minus<std::int64_t>{}, window, 1s, 0,
-                                    [](const std::pair<int, std::int64_t>& kv) { return kv.second > 0; });
+      requests.map(by_url).reduce_by_key_and_window(add, subtract, window, 1s, 0, still_in_window);
+  auto status_hits = requests.map(by_status).reduce_by_key_and_window(add, subtract, window, 1s, 0,
+                                                                      still_in_window);
+  auto batch_statuses = requests.map(by_status).reduce_by_key(add);
   auto batch_lines = lines.count();
-  auto batch_statuses =
-      requests.map([](const std::pair<std::string, int>& r) { return std::pair{r.second, std::int64_t{1}}; })
-          .reduce_by_key(std::plus<std::int64_t>{});
 
   // The outputs of a batch run in the order defined here; the last one shows the batch.
   rill::examples::Dashboard dashboard(std::cout, opt.color, opt.window, opt.top);
@@ -229,7 +246,8 @@ int run(const Options& opt) {
     expected = server->lines_sent();
     // The last lines are still in the receiver's current block; give them a few batches.
     const auto deadline = Clock::now() + 5s;
-    while (lines_counted.load() < expected && Clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    while (lines_counted.load() < expected && Clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
   } else {
     std::this_thread::sleep_for(std::chrono::duration<double>(opt.seconds));
   }
@@ -241,14 +259,17 @@ int run(const Options& opt) {
   std::filesystem::remove_all(checkpoint_dir, ignored);
 
   char summary[256];
-  std::snprintf(summary, sizeof summary, "%s lines counted in %lld batches in %.1f s (%s lines/s)",
-                rill::examples::with_commas(lines_counted.load()).c_str(),
-                static_cast<long long>(batches.load()), elapsed,
-                rill::examples::with_commas(static_cast<std::int64_t>(lines_counted.load() / elapsed)).c_str());
+  std::snprintf(
+      summary, sizeof summary, "%s lines counted in %lld batches in %.1f s (%s lines/s)",
+      rill::examples::with_commas(lines_counted.load()).c_str(),
+      static_cast<long long>(batches.load()), elapsed,
+      rill::examples::with_commas(static_cast<std::int64_t>(lines_counted.load() / elapsed))
+          .c_str());
   std::string text = std::string("done: ") + summary;
-  if (expected >= 0) text += expected == lines_counted.load() ? " · all " + rill::examples::with_commas(expected) +
-                                                                     " lines sent were counted"
-                                                               : " · sent " + rill::examples::with_commas(expected);
+  if (expected >= 0)
+    text += expected == lines_counted.load()
+                ? " · all " + rill::examples::with_commas(expected) + " lines sent were counted"
+                : " · sent " + rill::examples::with_commas(expected);
   dashboard.footer(text);
   return expected < 0 || expected == lines_counted.load() ? 0 : 1;
 }

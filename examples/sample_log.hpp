@@ -32,7 +32,7 @@ class SampleLog {
     const Client& client = clients_[zipf_pick(client_cdf_)];
     const int status = pick_status(page, t);
     const char* method = page.post_share > 0 && uniform() < page.post_share ? "POST" : "GET";
-    const std::int64_t bytes = status == 301 ? 230 + static_cast<std::int64_t>(uniform() * 40)
+    const std::int64_t bytes = status == 301   ? 230 + static_cast<std::int64_t>(uniform() * 40)
                                : status == 404 ? 512 + static_cast<std::int64_t>(uniform() * 200)
                                : status == 500 ? 180 + static_cast<std::int64_t>(uniform() * 60)
                                                : vary(page.bytes);
@@ -68,10 +68,10 @@ class SampleLog {
  private:
   struct Page {
     std::string path;
-    double weight;            // popularity
-    std::int64_t bytes;       // typical response size
-    int fixed_status = 0;     // 301 (moved) or 404 (never existed) for every request
-    double post_share = 0;    // share of POSTs
+    double weight;          // popularity
+    std::int64_t bytes;     // typical response size
+    int fixed_status = 0;   // 301 (moved) or 404 (never existed) for every request
+    double post_share = 0;  // share of POSTs
     double error_share = 0.004;
   };
   struct Client {
@@ -89,8 +89,8 @@ class SampleLog {
   }
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   std::int64_t vary(std::int64_t typical) {
-    return std::max<std::int64_t>(64, static_cast<std::int64_t>(static_cast<double>(typical) *
-                                                                 (0.7 + 0.6 * uniform())));
+    return std::max<std::int64_t>(
+        64, static_cast<std::int64_t>(static_cast<double>(typical) * (0.7 + 0.6 * uniform())));
   }
 
   static std::vector<double> cdf(const std::vector<double>& weights) {
@@ -141,12 +141,13 @@ class SampleLog {
         {"/contact", 0, 7'010, 0, 0.2},
         {kTrendingPath, 0, 19'870},
     };
-    const char* products[] = {"pulse-earbuds",    "atlas-backpack",  "ember-kettle",   "quartz-watch",
-                              "drift-mouse",      "summit-tent",     "cobalt-charger", "zen-yoga-mat",
-                              "pixel-camera-m2",  "harbor-speaker",  "glide-stylus",   "terra-bottle",
-                              "nova-tablet-11",   "flux-router",     "echo-mic",       "polar-jacket"};
+    const char* products[] = {
+        "pulse-earbuds",   "atlas-backpack", "ember-kettle",   "quartz-watch",
+        "drift-mouse",     "summit-tent",    "cobalt-charger", "zen-yoga-mat",
+        "pixel-camera-m2", "harbor-speaker", "glide-stylus",   "terra-bottle",
+        "nova-tablet-11",  "flux-router",    "echo-mic",       "polar-jacket"};
     for (const char* p : products) ranked.push_back({std::string("/products/") + p, 0, 16'000});
-    const char* posts[] = {"spring-sale",         "how-we-ship",      "choosing-headphones",
+    const char* posts[] = {"spring-sale",          "how-we-ship",      "choosing-headphones",
                            "monitor-buying-guide", "new-store-berlin", "warranty-faq"};
     for (const char* p : posts) ranked.push_back({std::string("/blog/2026/") + p, 0, 31'000});
     const char* terms[] = {"laptop", "charger", "earbuds", "backpack", "monitor", "sale", "gift"};
@@ -186,7 +187,8 @@ class SampleLog {
         "curl/8.5.0",
     };
     const double agent_weights[] = {30, 18, 20, 6, 14, 6, 3, 2, 1};
-    const auto agent_cdf = cdf(std::vector<double>(std::begin(agent_weights), std::end(agent_weights)));
+    const auto agent_cdf =
+        cdf(std::vector<double>(std::begin(agent_weights), std::end(agent_weights)));
     std::vector<double> weights;
     for (int i = 0; i < 3000; ++i) {
       Client c;
@@ -194,8 +196,8 @@ class SampleLog {
       do {  // a public-looking unicast address: no 0/8, 10/8, 127/8, private or multicast
         a = 1 + static_cast<int>(next() % 223);
       } while (a == 10 || a == 127 || a == 172 || a == 192 || a == 100 || a == 169);
-      c.ip = std::to_string(a) + '.' + std::to_string(next() % 256) + '.' + std::to_string(next() % 256) +
-             '.' + std::to_string(1 + next() % 254);
+      c.ip = std::to_string(a) + '.' + std::to_string(next() % 256) + '.' +
+             std::to_string(next() % 256) + '.' + std::to_string(1 + next() % 254);
       c.user = (next() % 20 == 0) ? "user" + std::to_string(100 + next() % 900) : "-";
       c.agent = agents[zipf_pick(agent_cdf)];
       clients_.push_back(std::move(c));
@@ -244,7 +246,8 @@ class SampleLog {
   }
 
   std::string timestamp(double t) const {
-    const std::time_t secs = static_cast<std::time_t>(start_epoch_s_ + static_cast<std::int64_t>(t));
+    const std::time_t secs =
+        static_cast<std::time_t>(start_epoch_s_ + static_cast<std::int64_t>(t));
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char buf[40];

@@ -12,7 +12,9 @@ namespace {
 // ordered_json: keys stay in the order written, "event" first, for people reading the file.
 using Json = nlohmann::ordered_json;
 
-Json millis(const std::optional<Duration>& d) { return d ? Json(d->count()) : Json(nullptr); }
+Json millis(const std::optional<Duration>& d) {
+  return d ? Json(d->count()) : Json(nullptr);
+}
 
 // Receiver names and errors come from the outside world and need not be valid UTF-8;
 // a bad byte must not turn a monitoring line into an exception.

@@ -23,7 +23,8 @@ class LineSplitter {
     const char* p = chunk.data();
     const char* const end = p + chunk.size();
     while (p < end) {
-      const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+      const auto* nl =
+          static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
       if (!nl) {
         keep_partial(std::string_view(p, static_cast<std::size_t>(end - p)));
         return;

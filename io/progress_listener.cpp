@@ -20,9 +20,12 @@ std::string ms(const std::optional<Duration>& d) {
 
 ProgressListener::ProgressListener() : ProgressListener(std::cerr, ::isatty(STDERR_FILENO) == 1) {}
 
-ProgressListener::ProgressListener(std::ostream& out, bool enabled) : out_(out), enabled_(enabled) {}
+ProgressListener::ProgressListener(std::ostream& out, bool enabled)
+    : out_(out), enabled_(enabled) {}
 
-ProgressListener::~ProgressListener() { finish_line(); }
+ProgressListener::~ProgressListener() {
+  finish_line();
+}
 
 void ProgressListener::on_batch_completed(const BatchInfo& info) {
   if (!enabled_) return;
@@ -30,10 +33,10 @@ void ProgressListener::on_batch_completed(const BatchInfo& info) {
   ++batches_;
   records_ += info.num_records;
   std::ostringstream line;
-  line << "[rill] batch " << info.batch_time.count() / 1000 << '.' << (info.batch_time.count() / 100) % 10
-       << " s | " << info.num_records << " records (" << records_ << " in " << batches_
-       << " batches) | sched " << ms(info.scheduling_delay) << " | proc "
-       << ms(info.processing_delay) << " | total " << ms(info.total_delay);
+  line << "[rill] batch " << info.batch_time.count() / 1000 << '.'
+       << (info.batch_time.count() / 100) % 10 << " s | " << info.num_records << " records ("
+       << records_ << " in " << batches_ << " batches) | sched " << ms(info.scheduling_delay)
+       << " | proc " << ms(info.processing_delay) << " | total " << ms(info.total_delay);
   if (errors_ > 0) line << " | " << errors_ << " receiver errors";
   std::string text = line.str();
   const auto width = text.size();

@@ -114,10 +114,10 @@ class SocketConnection {
     const auto now = total - reported_oversized_;
     reported_oversized_ = total;
     receiver_.oversized_.fetch_add(now, std::memory_order_relaxed);
-    receiver_.report_error(receiver_.name() + ": skipped " + std::to_string(now) +
-                           (now == 1 ? " line" : " lines") + " longer than max_line_bytes = " +
-                           std::to_string(splitter_.max_line_bytes()) + " (" +
-                           std::to_string(receiver_.oversized_lines()) + " skipped in total)");
+    receiver_.report_error(
+        receiver_.name() + ": skipped " + std::to_string(now) + (now == 1 ? " line" : " lines") +
+        " longer than max_line_bytes = " + std::to_string(splitter_.max_line_bytes()) + " (" +
+        std::to_string(receiver_.oversized_lines()) + " skipped in total)");
   }
 
   void connection_ended(error_code ec) {

@@ -12,7 +12,8 @@ namespace rill {
 
 DStream<std::string> StreamingContext::socket_text_stream(const std::string& host, int port,
                                                           SocketTextOptions options) {
-  return receiver_stream<std::string>(std::make_unique<detail::SocketReceiver>(host, port, options));
+  return receiver_stream<std::string>(
+      std::make_unique<detail::SocketReceiver>(host, port, options));
 }
 
 }  // namespace rill

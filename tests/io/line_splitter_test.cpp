@@ -60,10 +60,10 @@ const std::string kText =
     "crlf line\r\n"
     "\r\n"
     "this line is far too long for the limit\n"
-    "0123456789\n"        // exactly the limit
-    "0123456789\r\n"      // exactly the limit once '\r' is stripped
-    "01234567890\n"       // one byte over
-    "x\ry\n"              // an inner '\r' stays
+    "0123456789\n"    // exactly the limit
+    "0123456789\r\n"  // exactly the limit once '\r' is stripped
+    "01234567890\n"   // one byte over
+    "x\ry\n"          // an inner '\r' stays
     "last without newline";
 
 TEST(LineSplitter, EverySingleCutPositionGivesTheSameLines) {
@@ -71,7 +71,8 @@ TEST(LineSplitter, EverySingleCutPositionGivesTheSameLines) {
   EXPECT_EQ(want.oversized, 3u);
   for (std::size_t cut = 0; cut <= kText.size(); ++cut) {
     std::string_view t(kText);
-    expect_same(split({t.substr(0, cut), t.substr(cut)}, 10), want, "cut at " + std::to_string(cut));
+    expect_same(split({t.substr(0, cut), t.substr(cut)}, 10), want,
+                "cut at " + std::to_string(cut));
   }
 }
 
@@ -88,7 +89,8 @@ TEST(LineSplitter, EveryPairOfCutPositionsGivesTheSameLines) {
 
 TEST(LineSplitter, OneByteAtATime) {
   std::vector<std::string_view> bytes;
-  for (std::size_t i = 0; i < kText.size(); ++i) bytes.push_back(std::string_view(kText).substr(i, 1));
+  for (std::size_t i = 0; i < kText.size(); ++i)
+    bytes.push_back(std::string_view(kText).substr(i, 1));
   expect_same(split(bytes, 10), reference(kText, 10), "byte by byte");
 }
 

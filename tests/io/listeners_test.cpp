@@ -27,9 +27,10 @@ std::vector<nlohmann::json> read_json_lines(const fs::path& path) {
 class JsonBatchListenerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("rill_json_listener_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ =
+        fs::temp_directory_path() /
+        ("rill_json_listener_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -102,7 +103,8 @@ TEST_F(JsonBatchListenerTest, InvalidUtf8InAnErrorDoesNotThrow) {
   const auto path = dir_ / "utf8.jsonl";
   {
     JsonBatchListener listener(path.string());
-    listener.on_receiver_error(ReceiverInfo{.name = "r", .last_error = std::string("bad \xff byte")});
+    listener.on_receiver_error(
+        ReceiverInfo{.name = "r", .last_error = std::string("bad \xff byte")});
   }
   auto lines = read_json_lines(path);
   ASSERT_EQ(lines.size(), 1u);

@@ -75,11 +75,26 @@ class FakeSink final : public detail::ReceiverSink<std::string> {
     return wait_for([&] { return count() >= n; }, timeout);
   }
 
-  std::uint64_t count() const { std::lock_guard lock(mutex_); return count_; }
-  std::uint64_t batches() const { std::lock_guard lock(mutex_); return batches_; }
-  std::uint64_t checksum() const { std::lock_guard lock(mutex_); return checksum_.h; }
-  std::vector<std::string> lines() const { std::lock_guard lock(mutex_); return lines_; }
-  std::vector<std::string> restarts() const { std::lock_guard lock(mutex_); return restarts_; }
+  std::uint64_t count() const {
+    std::lock_guard lock(mutex_);
+    return count_;
+  }
+  std::uint64_t batches() const {
+    std::lock_guard lock(mutex_);
+    return batches_;
+  }
+  std::uint64_t checksum() const {
+    std::lock_guard lock(mutex_);
+    return checksum_.h;
+  }
+  std::vector<std::string> lines() const {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+  std::vector<std::string> restarts() const {
+    std::lock_guard lock(mutex_);
+    return restarts_;
+  }
   std::vector<std::string> errors_containing(const std::string& what) const {
     std::lock_guard lock(mutex_);
     std::vector<std::string> out;
@@ -87,7 +102,10 @@ class FakeSink final : public detail::ReceiverSink<std::string> {
       if (e.find(what) != std::string::npos) out.push_back(e);
     return out;
   }
-  void throw_on_store() { std::lock_guard lock(mutex_); throw_on_store_ = true; }
+  void throw_on_store() {
+    std::lock_guard lock(mutex_);
+    throw_on_store_ = true;
+  }
 
  private:
   const bool keep_lines_;
@@ -171,9 +189,8 @@ int free_port() {
 }
 
 SocketTextOptions fast_retry(std::size_t max_line_bytes = 1 << 20) {
-  return SocketTextOptions{.max_line_bytes = max_line_bytes,
-                           .initial_backoff = 5ms,
-                           .max_backoff = 50ms};
+  return SocketTextOptions{
+      .max_line_bytes = max_line_bytes, .initial_backoff = 5ms, .max_backoff = 50ms};
 }
 
 TEST(SocketReceiver, MillionLinesAtFullSpeedArriveExactlyOnce) {

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -16,7 +17,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,7 +34,8 @@ using Clock = std::chrono::steady_clock;
 class QuietAfterServer {
  public:
   explicit QuietAfterServer(std::string text)
-      : text_(std::move(text)), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+      : text_(std::move(text)),
+        acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
     port_ = acceptor_.local_endpoint().port();
     thread_ = std::thread([this] {
       tcp::socket s(io_);
@@ -108,7 +109,9 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
   return true;
 }
 
-std::uint64_t line_hash(const std::string& s) { return std::hash<std::string>{}(s) * 2654435761u + s.size(); }
+std::uint64_t line_hash(const std::string& s) {
+  return std::hash<std::string>{}(s)*2654435761u + s.size();
+}
 
 TEST(SocketTextStream, EveryLineReachesTheOutputExactlyOnce) {
   constexpr int kLines = 200'000;
@@ -149,7 +152,8 @@ TEST(SocketTextStream, EveryLineReachesTheOutputExactlyOnce) {
 }
 
 TEST(SocketTextStream, OversizedLinesAndUnreachableServersReachTheListeners) {
-  const auto dir = std::filesystem::temp_directory_path() / ("rill_socket_text_stream_" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("rill_socket_text_stream_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto json_path = (dir / "batches.jsonl").string();
 
@@ -157,8 +161,8 @@ TEST(SocketTextStream, OversizedLinesAndUnreachableServersReachTheListeners) {
   QuietAfterServer server(text);
   Context ctx(Config{.parallelism = 2});
   StreamingContext ssc(ctx, 100ms);
-  auto lines = ssc.socket_text_stream("127.0.0.1", server.port(),
-                                      SocketTextOptions{.max_line_bytes = 100});
+  auto lines =
+      ssc.socket_text_stream("127.0.0.1", server.port(), SocketTextOptions{.max_line_bytes = 100});
   std::mutex m;
   std::vector<std::string> got;
   lines.foreach_rdd([&](const Rdd<std::string>& rdd) {
@@ -183,7 +187,8 @@ TEST(SocketTextStream, OversizedLinesAndUnreachableServersReachTheListeners) {
   EXPECT_EQ(got, (std::vector<std::string>{"short one", "short two"}));
   auto errors = listener.errors();
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("skipped 1 line longer than max_line_bytes = 100"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("skipped 1 line longer than max_line_bytes = 100"), std::string::npos)
+      << errors[0];
 
   std::ifstream in(json_path);
   std::int64_t records = 0;
