@@ -12,8 +12,11 @@ namespace rill {
 
 DStream<std::string> StreamingContext::socket_text_stream(const std::string& host, int port,
                                                           SocketTextOptions options) {
-  return receiver_stream<std::string>(
-      std::make_unique<detail::SocketReceiver>(host, port, options));
+  // As a Receiver<std::string> pointer, so the element type is plain to every
+  // receiver_stream overload.
+  std::unique_ptr<Receiver<std::string>> receiver =
+      std::make_unique<detail::SocketReceiver>(host, port, options);
+  return receiver_stream(std::move(receiver));
 }
 
 }  // namespace rill
