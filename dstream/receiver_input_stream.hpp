@@ -58,6 +58,17 @@ class ReceiverInputNode final : public DStreamNode<T> {
 
 namespace rill {
 
+namespace detail {
+template <class T>
+T receiver_element(const Receiver<T>*);  // declaration only: reads T off the base class
+}
+
+template <class R>
+auto StreamingContext::receiver_stream(std::unique_ptr<R> receiver) {
+  using T = decltype(detail::receiver_element(std::declval<R*>()));
+  return receiver_stream<T>(std::unique_ptr<Receiver<T>>(std::move(receiver)));
+}
+
 template <class T>
 DStream<T> StreamingContext::receiver_stream(std::unique_ptr<Receiver<T>> receiver) {
   graph_->check_not_started("receiver_stream");

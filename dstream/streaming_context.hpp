@@ -46,6 +46,9 @@ class StreamingContext {
   // into blocks every Config::block_interval and each batch gets the blocks of its interval.
   template <class T>
   DStream<T> receiver_stream(std::unique_ptr<Receiver<T>> receiver);
+  // The same for a std::unique_ptr<MyReceiver>, MyReceiver deriving from Receiver<T>.
+  template <class R>
+  auto receiver_stream(std::unique_ptr<R> receiver);
   // Lines received over TCP (implemented in io/socket_text_stream.cpp).
   DStream<std::string> socket_text_stream(const std::string& host, int port, SocketTextOptions options = {});
   // Lines of the files that appear in dir (see text_file_stream.hpp for the rules).
