@@ -54,10 +54,11 @@ class LogServer {
   std::int64_t lines_sent() const { return sent_.load(); }
   std::int64_t total_lines() const { return total_; }
 
-  // Blocks until every line has been written (or the client went away).
-  void wait_until_done() {
+  // Blocks until every line has been written (or the client went away); false if that
+  // did not happen within `limit` (say, nobody ever connected).
+  bool wait_until_done(std::chrono::milliseconds limit) {
     std::unique_lock lock(mutex_);
-    done_cv_.wait(lock, [&] { return done_; });
+    return done_cv_.wait_for(lock, limit, [&] { return done_; });
   }
 
  private:

@@ -242,7 +242,10 @@ int run(const Options& opt) {
   // ---- run until the log has been played and counted ----
   std::int64_t expected = -1;
   if (server) {
-    server->wait_until_done();
+    const auto play_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(opt.seconds));
+    if (!server->wait_until_done(play_time + 30s))
+      std::cerr << "rill_demo: the log server did not finish in time; stopping\n";
     expected = server->lines_sent();
     // The last lines are still in the receiver's current block; give them a few batches.
     const auto deadline = Clock::now() + 5s;
