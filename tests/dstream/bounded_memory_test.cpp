@@ -1,0 +1,57 @@
+#include "dstream/stream_test_support.hpp"
+
+namespace rill::test {
+namespace {
+
+using KV = std::pair<int, int>;
+
+// 10 000 tiny batches through windows, an incremental window and state: the RDDs the
+// streams hold and the partitions the context caches must not grow with the batch count.
+TEST(DStreamBoundedMemory, TenThousandBatchesKeepRetainedRddsAndCachedPartitionsBounded) {
+  StreamHarness h(10ms, Config{.parallelism = 2, .default_partitions = 1});
+  TempDir ckpt;
+  h.ssc.checkpoint(ckpt.str());
+  auto in = h.ssc.queue_stream(std::deque<Rdd<KV>>{}, true, h.ctx.parallelize(std::vector<KV>{{1, 1}, {2, 1}}, 1));
+  auto windowed = in.window(50ms, 20ms).count();
+  auto inverse = in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 100ms, 10ms);
+  auto state = in.update_state_by_key([](const std::vector<int>& v, std::optional<long> s) {
+    return std::optional<long>(s.value_or(0) + static_cast<long>(v.size()));
+  });
+  std::atomic<std::int64_t> last_window{0};
+  std::vector<KV> last_inverse;
+  std::vector<std::pair<int, long>> last_state;
+  windowed.foreach_rdd([&](const Rdd<std::int64_t>& r) { last_window = r.collect().at(0); });
+  inverse.foreach_rdd([&](const Rdd<KV>& r) { last_inverse = sorted(r.collect()); });
+  state.foreach_rdd([&](const Rdd<std::pair<int, long>>& r) { last_state = sorted(r.collect()); });
+  h.ssc.start();
+  std::size_t retained_at_1000 = 0, cached_at_1000 = 0, max_retained = 0, max_cached = 0;
+  for (int i = 1; i <= 10000; ++i) {
+    h.clock->advance(10ms);
+    h.ssc.await_batch_completed(h.clock->now());
+    if (i >= 1000) {
+      max_retained = std::max(max_retained, h.ssc.retained_rdds());
+      max_cached = std::max(max_cached, h.ctx.cached_partitions());
+    }
+    if (i == 1000) {
+      retained_at_1000 = h.ssc.retained_rdds();
+      cached_at_1000 = h.ctx.cached_partitions();
+    }
+  }
+  h.ssc.stop();
+  EXPECT_EQ(last_window.load(), 10);  // 5 batches of 2 records
+  EXPECT_EQ(last_inverse, (std::vector<KV>{{1, 10}, {2, 10}}));
+  EXPECT_EQ(last_state, (std::vector<std::pair<int, long>>{{1, 10000}, {2, 10000}}));
+  EXPECT_LE(max_retained, retained_at_1000 + 5) << "retained RDDs grow with the batch count";
+  EXPECT_LE(max_retained, 40u);
+  EXPECT_LE(max_cached, cached_at_1000 + 10) << "cached partitions grow with the batch count";
+  EXPECT_LE(max_cached, 60u);
+  // Old state checkpoints are deleted as newer ones complete.
+  std::size_t ckpt_dirs = 0;
+  for (auto& stream : std::filesystem::directory_iterator(ckpt.path))
+    if (stream.is_directory())
+      for ([[maybe_unused]] auto& rdd : std::filesystem::directory_iterator(stream.path())) ++ckpt_dirs;
+  EXPECT_LE(ckpt_dirs, 8u);
+}
+
+}  // namespace
+}  // namespace rill::test
