@@ -1,0 +1,160 @@
+// Streaming windowed word count: a receiver feeds words from memory at a fixed rate
+// (Config::receiver_max_rate) into words -> (w, 1) -> reduce_by_key_and_window(+, -,
+// 10 batches, 1 batch); each run reports the records/s processed and the p50 / p99 batch
+// total delay. A rate is sustained when p99 stays below 3 batch intervals. The twin is a
+// hand-written TBB loop doing the same windowed counts over batches as fast as it can.
+#include <benchmark/benchmark.h>
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <rill/rill.hpp>
+
+#include "bench_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::vector<std::string>& word_feed() {
+  static const std::vector<std::string> feed = [] {
+    std::vector<std::string> vocab(10'000);
+    for (std::size_t i = 0; i < vocab.size(); ++i) vocab[i] = "w" + std::to_string(rill_bench::splitmix64(i) % 100'000);
+    std::vector<std::string> out(1 << 20);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      // Zipf-ish: small ranks are much more frequent.
+      const auto r = rill_bench::splitmix64(i + 17);
+      out[i] = vocab[(r % 100) < 50 ? r % 100 : r % vocab.size()];
+    }
+    return out;
+  }();
+  return feed;
+}
+
+class FeedReceiver final : public rill::Receiver<std::string> {
+ public:
+  void on_start() override {
+    const auto& feed = word_feed();
+    constexpr std::size_t kBlock = 1024;
+    for (std::size_t i = 0; !is_stopped(); i = (i + kBlock) % feed.size())
+      store(std::vector<std::string>(feed.begin() + static_cast<long>(i),
+                                     feed.begin() + static_cast<long>(std::min(i + kBlock, feed.size()))));
+  }
+  void on_stop() override {}
+  std::string name() const override { return "FeedReceiver"; }
+};
+
+class DelayListener final : public rill::StreamingListener {
+ public:
+  void on_batch_completed(const rill::BatchInfo& b) override {
+    std::lock_guard lock(mutex_);
+    records_ += b.num_records;
+    if (b.total_delay) delays_.push_back(static_cast<double>(b.total_delay->count()));
+  }
+  std::int64_t records() const {
+    std::lock_guard lock(mutex_);
+    return records_;
+  }
+  double percentile(double q, std::size_t skip) const {
+    std::lock_guard lock(mutex_);
+    if (delays_.size() <= skip) return 0;
+    std::vector<double> d(delays_.begin() + static_cast<long>(skip), delays_.end());
+    std::sort(d.begin(), d.end());
+    return d[std::min(d.size() - 1, static_cast<std::size_t>(q * double(d.size())))];
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::int64_t records_ = 0;
+  std::vector<double> delays_;
+};
+
+void BM_StreamingWordCount_rill(benchmark::State& state) {
+  const auto interval = std::chrono::milliseconds(state.range(0));
+  const std::int64_t rate = state.range(1);
+  const auto seconds = rill_bench::env_int("RILL_BENCH_STREAM_SECONDS", 2);
+  for (auto _ : state) {
+    rill::Context ctx(rill::Config{.parallelism = rill_bench::kParallelism, .default_partitions = 2,
+                                   .receiver_max_rate = rate});
+    rill::StreamingContext ssc(ctx, interval);
+    const auto dir = std::filesystem::temp_directory_path() / ("rill-bench-stream-" + std::to_string(::getpid()));
+    ssc.checkpoint(dir.string());
+    DelayListener listener;
+    ssc.add_listener(listener);
+    std::atomic<std::int64_t> keys{0};
+    ssc.receiver_stream(std::make_unique<FeedReceiver>())
+        .map([](const std::string& w) { return std::pair<std::string, std::int64_t>(w, 1); })
+        .reduce_by_key_and_window(std::plus<std::int64_t>{}, std::minus<std::int64_t>{}, interval * 10, interval)
+        .foreach_rdd([&](const rill::Rdd<std::pair<std::string, std::int64_t>>& rdd) { keys = rdd.count(); });
+    const auto t0 = std::chrono::steady_clock::now();
+    ssc.start();
+    ssc.await_termination_or_timeout(std::chrono::seconds(seconds));
+    ssc.stop(false, false);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::filesystem::remove_all(dir);
+    state.SetIterationTime(elapsed);
+    const double p99 = listener.percentile(0.99, 5);
+    state.counters["records_per_s"] = double(listener.records()) / elapsed;
+    state.counters["p50_delay_ms"] = listener.percentile(0.50, 5);
+    state.counters["p99_delay_ms"] = p99;
+    state.counters["p99_in_batches"] = p99 / double(interval.count());
+    state.counters["sustained"] = p99 < 3.0 * double(interval.count()) ? 1 : 0;
+    benchmark::DoNotOptimize(keys.load());
+  }
+}
+
+// The same windowed counts by hand: per batch, per-thread tables merged into a batch
+// table; the window adds the batch entering and subtracts the batch leaving.
+void BM_StreamingWordCount_tbb(benchmark::State& state) {
+  const std::int64_t per_batch = state.range(0);
+  const int batches = 200, window = 10;
+  const auto& feed = word_feed();
+  tbb::task_arena arena(rill_bench::kParallelism);
+  using Table = rill::detail::HashMap<std::string, std::int64_t>;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::deque<Table> ring;
+    Table win;
+    std::size_t pos = 0;
+    std::int64_t records = 0;
+    for (int b = 0; b < batches; ++b) {
+      Table batch;
+      arena.execute([&] {
+        tbb::enumerable_thread_specific<Table> local;
+        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, per_batch, 4096), [&](const auto& r) {
+          auto& t = local.local();
+          for (auto i = r.begin(); i != r.end(); ++i) ++t[feed[(pos + std::size_t(i)) % feed.size()]];
+        });
+        for (auto& t : local)
+          for (auto& [k, v] : t) batch[k] += v;
+      });
+      pos = (pos + std::size_t(per_batch)) % feed.size();
+      records += per_batch;
+      for (const auto& [k, v] : batch) win[k] += v;
+      ring.push_back(std::move(batch));
+      if (int(ring.size()) > window) {
+        for (const auto& [k, v] : ring.front()) win[k] -= v;
+        ring.pop_front();
+      }
+      benchmark::DoNotOptimize(win.size());
+    }
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    state.SetIterationTime(elapsed);
+    state.counters["records_per_s"] = double(records) / elapsed;
+  }
+}
+
+}  // namespace
+
+// Args: batch interval in ms, receiver rate in records/s.
+BENCHMARK(BM_StreamingWordCount_rill)
+    ->ArgsProduct({{10, 1}, {100'000, 1'000'000, 20'000'000}})
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+// Arg: records per batch (10 ms of 20 M records/s = 200 K).
+BENCHMARK(BM_StreamingWordCount_tbb)->Arg(200'000)->Arg(20'000)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
