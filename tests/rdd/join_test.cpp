@@ -121,6 +121,31 @@ TEST_P(RddPairJoins, CountByKeyLookupCollectAsMap) {
   EXPECT_TRUE(ctx.parallelize(std::vector<KV>{}, GetParam()).count_by_key().empty());
 }
 
+TEST_P(RddPairJoins, SelfJoinAndLookupOnRangePartitionedRdds) {
+  auto data = skewed_pairs(300, 25);
+  auto rdd = ctx.parallelize(data, GetParam());
+  std::size_t want = 0;
+  std::map<int, std::size_t> per_key;
+  for (auto [k, v] : data) ++per_key[k];
+  for (auto [k, c] : per_key) want += c * c;
+  EXPECT_EQ(rdd.join(rdd).count(), static_cast<std::int64_t>(want));
+  for (bool asc : {true, false}) {
+    auto s = rdd.sort_by_key(asc, 4);  // partitioned by a RangePartitioner
+    ASSERT_TRUE(s.partitioner());
+    for (int key : {0, 1, 12, 25, 26}) {
+      std::vector<int> vs;
+      for (auto [k, v] : data)
+        if (k == key) vs.push_back(v);
+      EXPECT_EQ(sorted(s.lookup(key)), sorted(vs)) << "asc=" << asc << " key=" << key;
+    }
+    // Joining with an RDD that has the same range partitioner needs no shuffle of it.
+    auto again = s.map_values([](int v) { return v + 1; });
+    const auto before = ctx.shuffle_stages_run();
+    EXPECT_EQ(s.join(again).count(), static_cast<std::int64_t>(want));
+    EXPECT_EQ(ctx.shuffle_stages_run(), before);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Partitions, RddPairJoins, ::testing::ValuesIn(kPartitionCounts));
 
 }  // namespace

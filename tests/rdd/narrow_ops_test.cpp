@@ -150,6 +150,25 @@ TEST(RddNarrowErrors, SampleFractionOutOfBoundsThrows) {
   EXPECT_NO_THROW(rdd.sample(true, 3.0));
 }
 
+TEST(RddNarrowErrors, SourcesRejectNonPositiveCountsWithTheValue) {
+  Context ctx(Config{.parallelism = 2});
+  for (std::int64_t bad : {0, -5}) {
+    try {
+      ctx.parallelize(std::vector<int>{1, 2}, bad);
+      ADD_FAILURE() << "parallelize " << bad;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::to_string(bad)), std::string::npos) << e.what();
+    }
+    try {
+      ctx.range(0, 10, bad);
+      ADD_FAILURE() << "range " << bad;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::to_string(bad)), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(ctx.range(10, 0, 3).count(), 0) << "an empty range is empty, not an error";
+}
+
 TEST(RddNarrowErrors, CoalesceAndRepartitionRejectNonPositiveCounts) {
   Context ctx(Config{.parallelism = 2});
   auto rdd = ctx.parallelize(std::vector<int>{1, 2, 3}, 2);

@@ -105,6 +105,20 @@ TEST_P(TextFileTest, FileOf900BytesGetsAtLeastMinPartitions) {
   }
 }
 
+TEST_P(TextFileTest, LinesLongerThanTheReadBufferSpanSplits) {
+  auto f = dir_ / "long.txt";
+  {
+    std::ofstream os(f, std::ios::binary);
+    os << "first\n" << std::string(3u << 20, 'x') << "\r\n\n" << std::string(1500000, 'y') << "\nlast";
+  }
+  auto rdd = ctx.text_file(f.string(), GetParam());
+  auto got = rdd.collect();
+  auto want = read_serially(f);
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_TRUE(got == want);
+  EXPECT_EQ(got.size(), 5u);
+}
+
 TEST_P(TextFileTest, GlobAndDirectoryReadAllMatchingFilesInNameOrder) {
   std::vector<std::string> want;
   for (int i = 0; i < 4; ++i) {
