@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include <rill/rdd/traits.hpp>
+
 namespace rill::detail {
 
 template <class T>
@@ -37,6 +39,17 @@ class ChunkWriter {
     buf_.emplace_back(std::forward<A>(a)...);
     if (buf_.size() == chunk_size_v<T>) flush();
   }
+  // Appends make()'s result. For pairs (what map builds before a shuffle) the result is
+  // constructed in place in the chunk rather than moved there from a temporary; other
+  // types may have constructor templates that would take the proxy itself.
+  template <class Make>
+  void emplace_result(Make&& make) {
+    if constexpr (is_pair_v<T>)
+      buf_.emplace_back(ResultOf<Make>{make});
+    else
+      buf_.emplace_back(make());
+    if (buf_.size() == chunk_size_v<T>) flush();
+  }
   void flush() {
     if (buf_.empty()) return;
     out_.push(std::span<T>(buf_));
@@ -44,6 +57,12 @@ class ChunkWriter {
   }
 
  private:
+  template <class Make>
+  struct ResultOf {
+    Make& make;
+    operator T() const { return make(); }  // guaranteed elision into the vector slot
+  };
+
   ChunkSink<T>& out_;
   std::vector<T> buf_;
 };

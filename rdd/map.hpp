@@ -10,7 +10,9 @@ template <class F>
 auto Rdd<T>::map(F f) const {
   using U = detail::call_result_t<F, T>;
   return detail::make_narrow<U>(
-      *this, detail::every_partition([f](T& x, auto& emit) mutable { emit(detail::call(f, x)); }),
+      *this, detail::every_partition([f](T& x, auto& emit) mutable {
+        emit.emplace_result([&]() -> U { return detail::call(f, x); });
+      }),
       "map");
 }
 
