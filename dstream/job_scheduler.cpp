@@ -44,6 +44,7 @@ ReceiverEnv JobScheduler::receiver_env() {
   env.block_interval = config.block_interval;
   if (interval.count() > 0) env.block_interval = std::min(env.block_interval, std::max(Duration{1}, interval / 5));
   env.max_rate = config.receiver_max_rate;
+  env.backpressure = config.backpressure;
   env.report = [this](ReceiverEvent ev, const ReceiverInfo& info) {
     bus_.post([ev, info](const std::vector<StreamingListener*>& ls) {
       for (auto* l : ls) {
@@ -76,6 +77,7 @@ void JobScheduler::start() {
     zero_ = zero;
     next_time_ = zero + interval;
     op_done_.assign(graph_->num_outputs(), std::nullopt);
+    if (graph_->context().config().backpressure) estimator_.emplace(interval);
     phase_ = Phase::active;
   }
   bus_.start();
@@ -205,6 +207,10 @@ void JobScheduler::run_batch(Batch& b) {
     std::lock_guard lock(mutex_);
     op_done_[outputs - 1] = b.seq;
     --running_;
+    if (estimator_)
+      if (auto rate = estimator_->compute(*info.processing_end_time, info.num_records, *info.processing_delay,
+                                          *info.scheduling_delay))
+        for (auto* r : receivers_) r->update_rate(static_cast<std::int64_t>(*rate));
     last_finished_seq_ = b.seq;
     // Posted under the lock: completions reach listeners in batch order.
     bus_.post([this, info](const std::vector<StreamingListener*>& ls) {

@@ -17,6 +17,7 @@
 #include <rill/dstream/clock.hpp>
 #include <rill/dstream/dstream_graph.hpp>
 #include <rill/dstream/listener_bus.hpp>
+#include <rill/dstream/rate_estimator.hpp>
 #include <rill/dstream/receiver_supervisor_base.hpp>
 
 namespace rill::detail {
@@ -61,6 +62,7 @@ class JobScheduler {
   std::shared_ptr<Clock> clock_;
   ListenerBus bus_;
   std::vector<ReceiverSupervisorBase*> receivers_;  // fixed at start()
+  std::optional<PidRateEstimator> estimator_;       // backpressure; guarded by mutex_
 
   mutable std::mutex mutex_;
   std::condition_variable_any cv_;  // any: the generator waits with its stop_token

@@ -4,6 +4,7 @@
 // again; report_error() reaches the listeners. Started/stopped events are posted for
 // every (re)start.
 #pragma once
+#include <algorithm>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -30,7 +31,7 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
 
   void start(const ReceiverEnv& env) override {
     env_ = env;
-    if (env.max_rate > 0) limiter_.emplace(*env.clock, env.max_rate);
+    if (env.max_rate > 0 || env.backpressure) limiter_.emplace(*env.clock, env.max_rate);
     blocks_.start(*env.clock, env.block_interval);
     thread_ = std::thread([this] { run(); });
   }
@@ -48,6 +49,13 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
   }
 
   bool has_unallocated_data() const override { return blocks_.has_data(); }
+  void update_rate(std::int64_t rate) override {
+    if (!limiter_) return;
+    if (env_.max_rate > 0) rate = std::min(rate, env_.max_rate);
+    limiter_->set_rate(std::max<std::int64_t>(rate, 1));
+  }
+  // The current limit (0: none), for tests and monitoring.
+  std::int64_t rate() const { return limiter_ ? limiter_->rate() : 0; }
   std::vector<std::vector<T>> take_blocks() { return blocks_.take_blocks(); }
 
   // ---- ReceiverSink: called by the receiver, from any thread ----

@@ -17,6 +17,7 @@ struct ReceiverEnv {
   Clock* clock = nullptr;
   Duration block_interval{200};
   std::int64_t max_rate = 0;  // records/s; 0 = unlimited
+  bool backpressure = false;  // a limiter exists even without max_rate, for update_rate
   Duration restart_delay{100};
   std::function<void(ReceiverEvent, const ReceiverInfo&)> report;
 };
@@ -29,6 +30,8 @@ class ReceiverSupervisorBase {
   // receiver's thread has ended.
   virtual void stop() = 0;
   virtual bool has_unallocated_data() const = 0;
+  // Backpressure: the new limit in records/s (capped by Config::receiver_max_rate).
+  virtual void update_rate(std::int64_t records_per_second) = 0;
 };
 
 }  // namespace rill::detail

@@ -72,11 +72,11 @@ class StreamingContext {
   void await_termination();
   bool await_termination_or_timeout(Duration timeout);
 
-  // Recreates the context from the metadata in dir if a previous run checkpointed there,
-  // otherwise calls factory(). The stream graph is always rebuilt by factory (C++
-  // closures cannot be restored); what is restored is the batch clock: batch times
-  // continue after the last completed checkpointed batch. factory should call
-  // ssc.checkpoint(dir).
+  // Spark's getOrCreate, reduced to what C++ allows: the stream graph (closures) cannot
+  // be deserialised, so factory() always builds the context; the result checkpoints to
+  // dir (set here if factory did not) and writes dir/metadata (batch interval, last
+  // completed batch) at start and stop. Restoring state from an earlier run's
+  // checkpoints is not implemented: stateful streams start empty.
   static StreamingContext get_or_create(const std::string& dir, const std::function<StreamingContext()>& factory);
 
   // ---- inspection and tests ----

@@ -93,7 +93,9 @@ TEST(StreamingContextLifecycle, OutputsOfABatchRunInDefinitionOrderAndBatchesInT
     for (auto [op, t] : log) {
       EXPECT_GT(t, last_time[op]) << "output " << op << " saw batches out of order";
       last_time[op] = t;
-      if (last_op.count(t)) EXPECT_EQ(op, last_op[t] + 1) << "batch " << t;
+      if (last_op.count(t)) {
+        EXPECT_EQ(op, last_op[t] + 1) << "batch " << t;
+      }
       last_op[t] = op;
     }
   }
