@@ -30,7 +30,7 @@ class Rdd {
   // ---- narrow transformations (fused into one pass per partition) ----
   template <class F>
   auto map(F f) const;
-  // f(x) returns a range of U, or f(x, emit) calls emit(u) for each output.
+  // f(x) returns any range of U; its elements go straight into the next chunk.
   template <class F>
   auto flat_map(F f) const;
   template <class F>

@@ -18,6 +18,7 @@ Rdd<T> Rdd<T>::sample(bool with_replacement, double fraction, std::uint64_t seed
       [=](std::size_t p) {
         return [=, rng = std::mt19937_64(seed ^ detail::mix_hash(p + 1))](T& x, auto& emit) mutable {
           if (with_replacement) {
+            if (fraction == 0.0) return;  // a Poisson mean must be > 0
             std::poisson_distribution<int> d(fraction);
             for (int k = d(rng); k > 0; --k) emit(x);
           } else {
