@@ -1,12 +1,13 @@
 #include "bench_support.hpp"
 
+#include <malloc.h>
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <malloc.h>
 #include <mutex>
-#include <sys/resource.h>
 #include <string>
 
 namespace rill_bench {
@@ -94,8 +95,8 @@ std::int64_t env_int(const char* name, std::int64_t fallback) {
 }
 
 void print_summary() {
-  std::printf("\n%-14s %-8s %9s %9s %9s %9s %9s %9s\n", "workload", "variant", "time_s",
-              "cpu_s", "peak_MB", "time/tbb", "cpu/tbb", "peak/tbb");
+  std::printf("\n%-14s %-8s %9s %9s %9s %9s %9s %9s\n", "workload", "variant", "time_s", "cpu_s",
+              "peak_MB", "time/tbb", "cpu/tbb", "peak/tbb");
   for (const auto& [workload, rows] : table()) {
     const Row* tbb = rows.count("tbb") ? &rows.at("tbb") : nullptr;
     for (const char* variant : {"serial", "tbb", "tbb_umap", "rill"}) {

@@ -6,6 +6,7 @@
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
+
 #include <algorithm>
 #include <rill/rill.hpp>
 #include <string>
@@ -26,11 +27,17 @@ inline void add(Sums& sums, std::int64_t k, std::int64_t v) {
   else
     sums.insert_new(h, k, v);
 }
-inline void add(UmapSums& sums, std::int64_t k, std::int64_t v) { sums[k] += v; }
+inline void add(UmapSums& sums, std::int64_t k, std::int64_t v) {
+  sums[k] += v;
+}
 constexpr std::int64_t kKeys = 1'000'000;
 
-std::int64_t num_pairs() { return env_int("RILL_BENCH_PAIRS", 50) * 1'000'000; }
-inline std::int64_t key_of(std::int64_t i) { return std::int64_t(splitmix64(std::uint64_t(i)) % kKeys); }
+std::int64_t num_pairs() {
+  return env_int("RILL_BENCH_PAIRS", 50) * 1'000'000;
+}
+inline std::int64_t key_of(std::int64_t i) {
+  return std::int64_t(splitmix64(std::uint64_t(i)) % kKeys);
+}
 
 // Distinct keys, computed once with a bitmap to check every variant.
 std::int64_t expected_distinct() {
@@ -139,8 +146,12 @@ void BM_ReduceByKey_Rill(benchmark::State& state) {
 }
 
 BENCHMARK(BM_ReduceByKey_Serial)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-void BM_ReduceByKey_Tbb_Flat(benchmark::State& state) { BM_ReduceByKey_Tbb<Sums>(state, "tbb"); }
-void BM_ReduceByKey_Tbb_Umap(benchmark::State& state) { BM_ReduceByKey_Tbb<UmapSums>(state, "tbb_umap"); }
+void BM_ReduceByKey_Tbb_Flat(benchmark::State& state) {
+  BM_ReduceByKey_Tbb<Sums>(state, "tbb");
+}
+void BM_ReduceByKey_Tbb_Umap(benchmark::State& state) {
+  BM_ReduceByKey_Tbb<UmapSums>(state, "tbb_umap");
+}
 BENCHMARK(BM_ReduceByKey_Tbb_Flat)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReduceByKey_Tbb_Umap)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReduceByKey_Rill)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);

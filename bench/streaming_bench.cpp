@@ -23,7 +23,8 @@ using namespace std::chrono_literals;
 const std::vector<std::string>& word_feed() {
   static const std::vector<std::string> feed = [] {
     std::vector<std::string> vocab(10'000);
-    for (std::size_t i = 0; i < vocab.size(); ++i) vocab[i] = "w" + std::to_string(rill_bench::splitmix64(i) % 100'000);
+    for (std::size_t i = 0; i < vocab.size(); ++i)
+      vocab[i] = "w" + std::to_string(rill_bench::splitmix64(i) % 100'000);
     std::vector<std::string> out(1 << 20);
     for (std::size_t i = 0; i < out.size(); ++i) {
       // Zipf-ish: small ranks are much more frequent.
@@ -41,8 +42,9 @@ class FeedReceiver final : public rill::Receiver<std::string> {
     const auto& feed = word_feed();
     constexpr std::size_t kBlock = 1024;
     for (std::size_t i = 0; !is_stopped(); i = (i + kBlock) % feed.size())
-      store(std::vector<std::string>(feed.begin() + static_cast<long>(i),
-                                     feed.begin() + static_cast<long>(std::min(i + kBlock, feed.size()))));
+      store(std::vector<std::string>(
+          feed.begin() + static_cast<long>(i),
+          feed.begin() + static_cast<long>(std::min(i + kBlock, feed.size()))));
   }
   void on_stop() override {}
   std::string name() const override { return "FeedReceiver"; }
@@ -78,23 +80,29 @@ void BM_StreamingWordCount_rill(benchmark::State& state) {
   const std::int64_t rate = state.range(1);
   const auto seconds = rill_bench::env_int("RILL_BENCH_STREAM_SECONDS", 2);
   for (auto _ : state) {
-    rill::Context ctx(rill::Config{.parallelism = rill_bench::kParallelism, .default_partitions = 2,
+    rill::Context ctx(rill::Config{.parallelism = rill_bench::kParallelism,
+                                   .default_partitions = 2,
                                    .receiver_max_rate = rate});
     rill::StreamingContext ssc(ctx, interval);
-    const auto dir = std::filesystem::temp_directory_path() / ("rill-bench-stream-" + std::to_string(::getpid()));
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("rill-bench-stream-" + std::to_string(::getpid()));
     ssc.checkpoint(dir.string());
     DelayListener listener;
     ssc.add_listener(listener);
     std::atomic<std::int64_t> keys{0};
     ssc.receiver_stream(std::make_unique<FeedReceiver>())
         .map([](const std::string& w) { return std::pair<std::string, std::int64_t>(w, 1); })
-        .reduce_by_key_and_window(std::plus<std::int64_t>{}, std::minus<std::int64_t>{}, interval * 10, interval)
-        .foreach_rdd([&](const rill::Rdd<std::pair<std::string, std::int64_t>>& rdd) { keys = rdd.count(); });
+        .reduce_by_key_and_window(std::plus<std::int64_t>{}, std::minus<std::int64_t>{},
+                                  interval * 10, interval)
+        .foreach_rdd([&](const rill::Rdd<std::pair<std::string, std::int64_t>>& rdd) {
+          keys = rdd.count();
+        });
     const auto t0 = std::chrono::steady_clock::now();
     ssc.start();
     ssc.await_termination_or_timeout(std::chrono::seconds(seconds));
     ssc.stop(false, false);
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::filesystem::remove_all(dir);
     state.SetIterationTime(elapsed);
     const double p99 = listener.percentile(0.99, 5);
@@ -127,7 +135,8 @@ void BM_StreamingWordCount_tbb(benchmark::State& state) {
         tbb::enumerable_thread_specific<Table> local;
         tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, per_batch, 4096), [&](const auto& r) {
           auto& t = local.local();
-          for (auto i = r.begin(); i != r.end(); ++i) ++t[feed[(pos + std::size_t(i)) % feed.size()]];
+          for (auto i = r.begin(); i != r.end(); ++i)
+            ++t[feed[(pos + std::size_t(i)) % feed.size()]];
         });
         for (auto& t : local)
           for (auto& [k, v] : t) batch[k] += v;
@@ -142,7 +151,8 @@ void BM_StreamingWordCount_tbb(benchmark::State& state) {
       }
       benchmark::DoNotOptimize(win.size());
     }
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(elapsed);
     state.counters["records_per_s"] = double(records) / elapsed;
   }
@@ -157,4 +167,9 @@ BENCHMARK(BM_StreamingWordCount_rill)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 // Arg: records per batch (10 ms of 20 M records/s = 200 K).
-BENCHMARK(BM_StreamingWordCount_tbb)->Arg(200'000)->Arg(20'000)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StreamingWordCount_tbb)
+    ->Arg(200'000)
+    ->Arg(20'000)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);

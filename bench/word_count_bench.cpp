@@ -4,6 +4,10 @@
 // with per-thread hash maps. The twins use rill's aggregation table (detail::FlatHashMap);
 // a fourth variant, tbb_umap, is the TBB twin with std::unordered_map (detail::HashMap).
 #include <fcntl.h>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,10 +16,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/enumerable_thread_specific.h>
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/task_arena.h>
 #include <rill/rill.hpp>
 #include <stdexcept>
 #include <string>
@@ -116,7 +116,9 @@ class TextInput {
   Totals expected_;
 };
 
-inline bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+inline bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 // Counts one word; key is a reused buffer so that known words cost no allocation.
 inline void add_word(Counts& counts, std::string& key, const char* s, std::size_t n) {
@@ -300,7 +302,8 @@ Totals word_count_tbb(tbb::task_arena& arena, const std::string& path) {
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         auto& local = locals.local();
                         for (std::size_t i = r.begin(); i != r.end(); ++i)
-                          count_range(fd, size, i * kRange, std::min(size, (i + 1) * kRange), local);
+                          count_range(fd, size, i * kRange, std::min(size, (i + 1) * kRange),
+                                      local);
                       });
     t = totals_of(merge(locals));
   });
@@ -321,7 +324,9 @@ Totals word_count_rill(const rill::Context& ctx, const std::string& path) {
                       }
                       return words;
                     })
-                    .map([](std::string&& w) { return std::pair<std::string, std::int64_t>(std::move(w), 1); })
+                    .map([](std::string&& w) {
+                      return std::pair<std::string, std::int64_t>(std::move(w), 1);
+                    })
                     .reduce_by_key(std::plus<>{}, env_int("RILL_BENCH_REDUCERS", 0))
                     .collect();
   Totals t{std::int64_t(counts.size()), 0};
@@ -372,8 +377,12 @@ void BM_WordCount_Rill(benchmark::State& state) {
 }
 
 BENCHMARK(BM_WordCount_Serial)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-void BM_WordCount_Tbb_Flat(benchmark::State& state) { BM_WordCount_Tbb<Counts>(state, "tbb"); }
-void BM_WordCount_Tbb_Umap(benchmark::State& state) { BM_WordCount_Tbb<UmapCounts>(state, "tbb_umap"); }
+void BM_WordCount_Tbb_Flat(benchmark::State& state) {
+  BM_WordCount_Tbb<Counts>(state, "tbb");
+}
+void BM_WordCount_Tbb_Umap(benchmark::State& state) {
+  BM_WordCount_Tbb<UmapCounts>(state, "tbb_umap");
+}
 BENCHMARK(BM_WordCount_Tbb_Flat)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WordCount_Tbb_Umap)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WordCount_Rill)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);

@@ -6,11 +6,11 @@
 // is in that batch or an earlier one. Blocks are plain vectors, moved, never copied.
 #pragma once
 #include <mutex>
+#include <rill/dstream/clock.hpp>
 #include <stop_token>
 #include <thread>
+#include <utility>
 #include <vector>
-
-#include <rill/dstream/clock.hpp>
 
 namespace rill::detail {
 
@@ -51,7 +51,8 @@ class BlockGenerator {
     if (current_.empty())
       current_ = std::move(xs);
     else
-      current_.insert(current_.end(), std::make_move_iterator(xs.begin()), std::make_move_iterator(xs.end()));
+      current_.insert(current_.end(), std::make_move_iterator(xs.begin()),
+                      std::make_move_iterator(xs.end()));
   }
 
   // Everything stored so far, as blocks in arrival order.
@@ -72,8 +73,8 @@ class BlockGenerator {
   }
 
   mutable std::mutex mutex_;
-  std::vector<T> current_;               // guarded by mutex_
-  std::vector<std::vector<T>> blocks_;   // guarded by mutex_
+  std::vector<T> current_;              // guarded by mutex_
+  std::vector<std::vector<T>> blocks_;  // guarded by mutex_
   std::jthread timer_;
 };
 

@@ -3,13 +3,12 @@
 // so this walks the same structure instead of probing Serializer<T> directly.
 #pragma once
 #include <optional>
+#include <rill/rdd/serializer.hpp>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <rill/rdd/serializer.hpp>
 
 namespace rill::detail {
 
@@ -17,14 +16,16 @@ template <class T, class = void>
 struct checkpointable : std::false_type {};
 // A serializer the user specialised (complete type with write and read).
 template <class T>
-struct checkpointable<T, std::void_t<decltype(&Serializer<T>::write), decltype(&Serializer<T>::read)>>
+struct checkpointable<T,
+                      std::void_t<decltype(&Serializer<T>::write), decltype(&Serializer<T>::read)>>
     : std::true_type {};
 
 template <class T>
 inline constexpr bool checkpointable_v = checkpointable<T>::value;
 
 template <class A, class B>
-struct checkpointable<std::pair<A, B>> : std::bool_constant<checkpointable_v<A> && checkpointable_v<B>> {};
+struct checkpointable<std::pair<A, B>>
+    : std::bool_constant<checkpointable_v<A> && checkpointable_v<B>> {};
 template <class... Ts>
 struct checkpointable<std::tuple<Ts...>> : std::bool_constant<(checkpointable_v<Ts> && ...)> {};
 template <class T>

@@ -6,9 +6,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <stop_token>
-
 #include <rill/dstream/time.hpp>
+#include <stop_token>
 
 namespace rill {
 

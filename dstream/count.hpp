@@ -32,10 +32,11 @@ DStream<std::int64_t> DStream<T>::count() const {
 
 template <class T>
 DStream<std::pair<T, std::int64_t>> DStream<T>::count_by_value(std::int64_t n) const {
-  return detail::derive<std::pair<T, std::int64_t>>(*this, "count_by_value", [n](const Rdd<T>& r, Time) {
-    return r.map([](const T& x) { return std::pair<T, std::int64_t>(x, 1); })
-        .reduce_by_key(std::plus<std::int64_t>{}, n);
-  });
+  return detail::derive<std::pair<T, std::int64_t>>(
+      *this, "count_by_value", [n](const Rdd<T>& r, Time) {
+        return r.map([](const T& x) { return std::pair<T, std::int64_t>(x, 1); })
+            .reduce_by_key(std::plus<std::int64_t>{}, n);
+      });
 }
 
 namespace detail {
@@ -59,7 +60,9 @@ template <class T>
 template <class F>
 DStream<T> DStream<T>::reduce(F f) const {
   return detail::derive<T>(*this, "reduce", [f](const Rdd<T>& r, Time) {
-    return r.map_partitions(detail::reduce_partition<T>(f)).coalesce(1).map_partitions(detail::reduce_partition<T>(f));
+    return r.map_partitions(detail::reduce_partition<T>(f))
+        .coalesce(1)
+        .map_partitions(detail::reduce_partition<T>(f));
   });
 }
 

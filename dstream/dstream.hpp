@@ -7,12 +7,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <rill/dstream/dstream_node.hpp>
+#include <rill/rdd/rdd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <rill/dstream/dstream_node.hpp>
-#include <rill/rdd/rdd.hpp>
 
 namespace rill {
 
@@ -65,26 +64,32 @@ class DStream {
   template <class W, class U = T>
   auto join(const DStream<std::pair<typename U::first_type, W>>& other, std::int64_t n = 0) const;
   template <class W, class U = T>
-  auto left_outer_join(const DStream<std::pair<typename U::first_type, W>>& other, std::int64_t n = 0) const;
+  auto left_outer_join(const DStream<std::pair<typename U::first_type, W>>& other,
+                       std::int64_t n = 0) const;
   template <class W, class U = T>
-  auto right_outer_join(const DStream<std::pair<typename U::first_type, W>>& other, std::int64_t n = 0) const;
+  auto right_outer_join(const DStream<std::pair<typename U::first_type, W>>& other,
+                        std::int64_t n = 0) const;
   template <class W, class U = T>
-  auto full_outer_join(const DStream<std::pair<typename U::first_type, W>>& other, std::int64_t n = 0) const;
+  auto full_outer_join(const DStream<std::pair<typename U::first_type, W>>& other,
+                       std::int64_t n = 0) const;
   template <class W, class U = T>
-  auto cogroup(const DStream<std::pair<typename U::first_type, W>>& other, std::int64_t n = 0) const;
+  auto cogroup(const DStream<std::pair<typename U::first_type, W>>& other,
+               std::int64_t n = 0) const;
   // f(const std::vector<V>& new_values, std::optional<S> state) -> std::optional<S>.
   template <class F>
   auto update_state_by_key(F f, std::int64_t n = 0) const;
   template <class Spec>
   auto map_with_state(const Spec& spec) const;
   template <class F>
-  DStream<T> reduce_by_key_and_window(F f, Duration length, Duration slide, std::int64_t n = 0) const;
+  DStream<T> reduce_by_key_and_window(F f, Duration length, Duration slide,
+                                      std::int64_t n = 0) const;
   // Incremental: each slide reduces the batches entering the window and "subtracts" those
   // leaving it with inverse; filter_fn(const T&) -> bool drops pairs from the result.
   template <class F, class G, class Filter = std::nullptr_t>
-    requires std::invocable<G&, typename T::second_type, typename T::second_type>
-  DStream<T> reduce_by_key_and_window(F f, G inverse, Duration length, Duration slide, std::int64_t n = 0,
-                                      Filter filter_fn = nullptr) const;
+  requires std::invocable<G&, typename T::second_type, typename T::second_type> DStream<T>
+  reduce_by_key_and_window(F f, G inverse, Duration length, Duration slide, std::int64_t n = 0,
+                           Filter filter_fn = nullptr)
+  const;
 
   // ---- output operations ----
   // fn(const Rdd<T>&) or fn(const Rdd<T>&, Time), called once per batch after start().
@@ -109,7 +114,8 @@ class DStream {
 
   // ---- internals, for operators and tests ----
   detail::DStreamNode<T>& node() const {
-    if (!node_) throw std::logic_error("operation on an empty DStream handle (default-constructed)");
+    if (!node_)
+      throw std::logic_error("operation on an empty DStream handle (default-constructed)");
     return *node_;
   }
   const std::shared_ptr<detail::DStreamNode<T>>& node_ptr() const { return node_; }

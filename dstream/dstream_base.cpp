@@ -1,16 +1,14 @@
 #include <rill/dstream/dstream_base.hpp>
-
 #include <rill/dstream/dstream_graph.hpp>
-
 #include <stdexcept>
 
 namespace rill::detail {
 namespace {
 
 // Checked before the stream registers itself, so a refused stream leaves no trace.
-std::vector<std::shared_ptr<DStreamBase>> same_graph(const DStreamGraph& graph,
-                                                     std::vector<std::shared_ptr<DStreamBase>> parents,
-                                                     const std::string& op) {
+std::vector<std::shared_ptr<DStreamBase>> same_graph(
+    const DStreamGraph& graph, std::vector<std::shared_ptr<DStreamBase>> parents,
+    const std::string& op) {
   for (auto& p : parents)
     if (&p->graph() != &graph)
       throw std::invalid_argument(op + ": the streams belong to different StreamingContexts");
@@ -50,7 +48,6 @@ void DStreamBase::remember(std::optional<Duration> d) {
   if (d && *d > remember_) remember_ = *d;
   for (auto& p : parents_) p->remember(parent_remember_duration());
 }
-
 
 void DStreamBase::add_consumer() {
   if (++consumers_ > 1) persist_ = true;

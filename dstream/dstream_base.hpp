@@ -5,10 +5,9 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <rill/dstream/time.hpp>
 #include <string>
 #include <vector>
-
-#include <rill/dstream/time.hpp>
 
 namespace rill::detail {
 
@@ -16,8 +15,8 @@ class DStreamGraph;
 
 class DStreamBase {
  public:
-  DStreamBase(std::shared_ptr<DStreamGraph> graph, std::vector<std::shared_ptr<DStreamBase>> parents,
-              std::string op);
+  DStreamBase(std::shared_ptr<DStreamGraph> graph,
+              std::vector<std::shared_ptr<DStreamBase>> parents, std::string op);
   virtual ~DStreamBase() = default;
   DStreamBase(const DStreamBase&) = delete;
   DStreamBase& operator=(const DStreamBase&) = delete;

@@ -1,5 +1,4 @@
 #include <rill/dstream/dstream_graph.hpp>
-
 #include <stdexcept>
 #include <unordered_set>
 
@@ -20,7 +19,8 @@ int DStreamGraph::register_stream() {
 void DStreamGraph::check_not_started(const std::string& what) const {
   std::lock_guard lock(mutex_);
   if (started_)
-    throw std::logic_error(what + ": cannot add streams or output operations after the StreamingContext started");
+    throw std::logic_error(
+        what + ": cannot add streams or output operations after the StreamingContext started");
 }
 
 bool DStreamGraph::started() const {
@@ -77,8 +77,9 @@ void DStreamGraph::start(Time zero) {
   }
   for (auto& s : active_)
     if (auto op = s->requires_checkpoint(); op && !checkpoint_dir_)
-      throw std::invalid_argument(s->name() + ": " + *op +
-                                  " needs a checkpoint directory; call ssc.checkpoint(dir) before start()");
+      throw std::invalid_argument(
+          s->name() + ": " + *op +
+          " needs a checkpoint directory; call ssc.checkpoint(dir) before start()");
   for (auto& o : outputs_) o->initialize(zero);
   for (auto& o : outputs_) o->remember(remember_);
   started_ = true;

@@ -8,12 +8,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <rill/dstream/output_stream.hpp>
+#include <rill/rdd/context.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <rill/dstream/output_stream.hpp>
-#include <rill/rdd/context.hpp>
 
 namespace rill::detail {
 

@@ -6,7 +6,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-
 #include <rill/dstream/checkpointable.hpp>
 #include <rill/dstream/dstream_base.hpp>
 #include <rill/dstream/dstream_graph.hpp>
@@ -83,7 +82,8 @@ class DStreamNode : public DStreamBase {
     if constexpr (checkpointable_v<T>) {
       auto every = checkpoint_interval();
       auto dir = graph().checkpoint_dir();
-      if (!every || !dir || every->count() <= 0 || (t - zero_time()) % *every != Duration{0}) return;
+      if (!every || !dir || every->count() <= 0 || (t - zero_time()) % *every != Duration{0})
+        return;
       auto path = *dir / ("stream-" + std::to_string(id())) / ("rdd-" + std::to_string(rdd.id()));
       rdd.node().enable_checkpoint(path, &write_checkpoint<T>, &read_checkpoint<T>);
       std::lock_guard lock(mutex_);
@@ -105,7 +105,8 @@ class DStreamNode : public DStreamBase {
         }
       if (newest_done == checkpoints_.size()) return;
       for (std::size_t i = 0; i < newest_done; ++i) doomed.push_back(checkpoints_[i].dir);
-      checkpoints_.erase(checkpoints_.begin(), checkpoints_.begin() + static_cast<std::ptrdiff_t>(newest_done));
+      checkpoints_.erase(checkpoints_.begin(),
+                         checkpoints_.begin() + static_cast<std::ptrdiff_t>(newest_done));
     }
     for (auto& d : doomed) {
       std::error_code ec;
@@ -118,8 +119,8 @@ class DStreamNode : public DStreamBase {
     std::filesystem::path dir;
   };
   mutable std::mutex mutex_;
-  std::map<Time, Rdd<T>> generated_;  // guarded by mutex_
-  Time cleared_until_{-1};            // guarded by mutex_; times <= it were forgotten
+  std::map<Time, Rdd<T>> generated_;     // guarded by mutex_
+  Time cleared_until_{-1};               // guarded by mutex_; times <= it were forgotten
   std::vector<Checkpoint> checkpoints_;  // guarded by mutex_, oldest first
 };
 

@@ -5,12 +5,11 @@
 #include <cstdio>
 #include <iostream>
 #include <ostream>
-#include <sstream>
-
 #include <rill/dstream/transform.hpp>
 #include <rill/rdd/save_as_text_file.hpp>
 #include <rill/rdd/take.hpp>
 #include <rill/rdd/text_format.hpp>
+#include <sstream>
 
 namespace rill::detail {
 
@@ -19,7 +18,9 @@ class ForEachNode final : public OutputStream {
  public:
   using Fn = std::function<void(const Rdd<T>&, Time)>;
   ForEachNode(const std::shared_ptr<DStreamNode<T>>& parent, Fn fn, std::string op)
-      : OutputStream(parent->graph_ptr(), {parent}, std::move(op)), parent_(parent), fn_(std::move(fn)) {}
+      : OutputStream(parent->graph_ptr(), {parent}, std::move(op)),
+        parent_(parent),
+        fn_(std::move(fn)) {}
 
   std::optional<std::function<void()>> generate_job(Time t) override {
     auto rdd = parent_->get_or_compute(t);
@@ -65,14 +66,16 @@ void DStream<T>::foreach_rdd(F f) const {
     fn = [f](const Rdd<T>& r, Time) mutable { f(r); };
   }
   node().graph().check_not_started("foreach_rdd");
-  node().graph().add_output(std::make_shared<detail::ForEachNode<T>>(node_ptr(), std::move(fn), "foreach_rdd"));
+  node().graph().add_output(
+      std::make_shared<detail::ForEachNode<T>>(node_ptr(), std::move(fn), "foreach_rdd"));
 }
 
 template <class T>
 void DStream<T>::print(std::size_t n) const {
   node().graph().check_not_started("print");
   node().graph().add_output(std::make_shared<detail::ForEachNode<T>>(
-      node_ptr(), [n](const Rdd<T>& r, Time t) { detail::print_batch(std::cout, r, t, n); }, "print"));
+      node_ptr(), [n](const Rdd<T>& r, Time t) { detail::print_batch(std::cout, r, t, n); },
+      "print"));
 }
 
 template <class T>
@@ -81,7 +84,8 @@ void DStream<T>::save_as_text_files(const std::string& prefix, const std::string
   node().graph().add_output(std::make_shared<detail::ForEachNode<T>>(
       node_ptr(),
       [prefix, suffix](const Rdd<T>& r, Time t) {
-        r.save_as_text_file(prefix + "-" + std::to_string(t.count()) + (suffix.empty() ? "" : "." + suffix));
+        r.save_as_text_file(prefix + "-" + std::to_string(t.count()) +
+                            (suffix.empty() ? "" : "." + suffix));
       },
       "save_as_text_files"));
 }

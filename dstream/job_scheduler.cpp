@@ -1,6 +1,5 @@
-#include <rill/dstream/job_scheduler.hpp>
-
 #include <algorithm>
+#include <rill/dstream/job_scheduler.hpp>
 #include <stdexcept>
 
 namespace rill::detail {
@@ -42,16 +41,23 @@ ReceiverEnv JobScheduler::receiver_env() {
   // Spark's default is 200 ms blocks for 1 s batches; short batches get shorter blocks so
   // that a batch still has about five of them.
   env.block_interval = config.block_interval;
-  if (interval.count() > 0) env.block_interval = std::min(env.block_interval, std::max(Duration{1}, interval / 5));
+  if (interval.count() > 0)
+    env.block_interval = std::min(env.block_interval, std::max(Duration{1}, interval / 5));
   env.max_rate = config.receiver_max_rate;
   env.backpressure = config.backpressure;
   env.report = [this](ReceiverEvent ev, const ReceiverInfo& info) {
     bus_.post([ev, info](const std::vector<StreamingListener*>& ls) {
       for (auto* l : ls) {
         switch (ev) {
-          case ReceiverEvent::started: l->on_receiver_started(info); break;
-          case ReceiverEvent::stopped: l->on_receiver_stopped(info); break;
-          case ReceiverEvent::error: l->on_receiver_error(info); break;
+          case ReceiverEvent::started:
+            l->on_receiver_started(info);
+            break;
+          case ReceiverEvent::stopped:
+            l->on_receiver_stopped(info);
+            break;
+          case ReceiverEvent::error:
+            l->on_receiver_error(info);
+            break;
         }
       }
     });
@@ -64,12 +70,14 @@ void JobScheduler::start() {
     std::lock_guard lock(mutex_);
     if (phase_ == Phase::active) throw std::logic_error("StreamingContext already started");
     if (phase_ != Phase::initialized)
-      throw std::logic_error("StreamingContext was stopped and cannot be started again (make a new one)");
+      throw std::logic_error(
+          "StreamingContext was stopped and cannot be started again (make a new one)");
   }
   const auto interval = graph_->batch_interval();
   const auto now = clock_->now();
   // Spark aligns the zero time to the interval, so batch times are multiples of it.
-  const Time zero = interval.count() > 0 ? Time{(now.count() / interval.count()) * interval.count()} : now;
+  const Time zero =
+      interval.count() > 0 ? Time{(now.count() / interval.count()) * interval.count()} : now;
   graph_->start(zero);  // validates; throws before anything runs
   receivers_ = graph_->receivers();
   {
@@ -208,8 +216,8 @@ void JobScheduler::run_batch(Batch& b) {
     op_done_[outputs - 1] = b.seq;
     --running_;
     if (estimator_)
-      if (auto rate = estimator_->compute(*info.processing_end_time, info.num_records, *info.processing_delay,
-                                          *info.scheduling_delay))
+      if (auto rate = estimator_->compute(*info.processing_end_time, info.num_records,
+                                          *info.processing_delay, *info.scheduling_delay))
         for (auto* r : receivers_) r->update_rate(static_cast<std::int64_t>(*rate));
     last_finished_seq_ = b.seq;
     // Posted under the lock: completions reach listeners in batch order.
@@ -217,7 +225,8 @@ void JobScheduler::run_batch(Batch& b) {
       for (auto* l : ls) l->on_batch_completed(info);
       {
         std::lock_guard inner(mutex_);
-        if (!last_completed_ || *last_completed_ < info.batch_time) last_completed_ = info.batch_time;
+        if (!last_completed_ || *last_completed_ < info.batch_time)
+          last_completed_ = info.batch_time;
       }
       cv_.notify_all();
     });
@@ -311,7 +320,8 @@ void JobScheduler::await_batch_completed(Time t, Duration limit) {
   if (last_completed_ && *last_completed_ >= t) return;
   if (!ok)
     throw std::runtime_error("await_batch_completed: batch " + std::to_string(t.count()) +
-                             " ms did not complete within " + std::to_string(limit.count()) + " ms");
+                             " ms did not complete within " + std::to_string(limit.count()) +
+                             " ms");
   throw std::runtime_error("await_batch_completed: the StreamingContext stopped before batch " +
                            std::to_string(t.count()) + " ms completed");
 }

@@ -11,14 +11,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
-#include <vector>
-
 #include <rill/dstream/clock.hpp>
 #include <rill/dstream/dstream_graph.hpp>
 #include <rill/dstream/listener_bus.hpp>
 #include <rill/dstream/rate_estimator.hpp>
 #include <rill/dstream/receiver_supervisor_base.hpp>
+#include <thread>
+#include <vector>
 
 namespace rill::detail {
 
@@ -69,7 +68,7 @@ class JobScheduler {
   // All guarded by mutex_.
   enum class Phase { initialized, active, stopping, stopped } phase_ = Phase::initialized;
   Time zero_{0};
-  Time next_time_{0};                     // the next batch time to generate
+  Time next_time_{0};  // the next batch time to generate
   std::optional<Time> last_generated_;
   std::size_t next_seq_ = 0;
   std::deque<std::shared_ptr<Batch>> pending_;  // generated, not yet started

@@ -6,10 +6,9 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <rill/dstream/streaming_listener.hpp>
 #include <thread>
 #include <vector>
-
-#include <rill/dstream/streaming_listener.hpp>
 
 namespace rill::detail {
 
@@ -33,9 +32,10 @@ class ListenerBus {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<StreamingListener*> listeners_;  // guarded by mutex_
-  std::deque<std::function<void(const std::vector<StreamingListener*>&)>> events_;  // guarded by mutex_
-  bool stopping_ = false;                      // guarded by mutex_
-  std::thread thread_;  // started and joined by the owner's start()/stop()
+  std::deque<std::function<void(const std::vector<StreamingListener*>&)>>
+      events_;             // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
+  std::thread thread_;     // started and joined by the owner's start()/stop()
 };
 
 }  // namespace rill::detail

@@ -3,8 +3,8 @@
 // operation to that batch's RDD: narrow, except repartition (a shuffle per batch).
 #pragma once
 #include <rill/dstream/transform.hpp>
-#include <rill/rdd/flat_map.hpp>
 #include <rill/rdd/filter.hpp>
+#include <rill/rdd/flat_map.hpp>
 #include <rill/rdd/map.hpp>
 #include <rill/rdd/map_partitions.hpp>
 #include <rill/rdd/repartition.hpp>
@@ -37,15 +37,17 @@ template <class F>
 auto DStream<T>::map_partitions(F f, bool preserves_partitioning) const {
   using Probe = decltype(std::declval<Rdd<T>>().map_partitions(f, preserves_partitioning));
   using U = typename detail::rdd_element<Probe>::type;
-  return detail::derive<U>(*this, "map_partitions", [f, preserves_partitioning](const Rdd<T>& r, Time) {
-    return r.map_partitions(f, preserves_partitioning);
-  });
+  return detail::derive<U>(*this, "map_partitions",
+                           [f, preserves_partitioning](const Rdd<T>& r, Time) {
+                             return r.map_partitions(f, preserves_partitioning);
+                           });
 }
 
 template <class T>
 DStream<T> DStream<T>::repartition(std::int64_t n) const {
   detail::checked_partitions(n, "repartition");
-  return detail::derive<T>(*this, "repartition", [n](const Rdd<T>& r, Time) { return r.repartition(n); });
+  return detail::derive<T>(*this, "repartition",
+                           [n](const Rdd<T>& r, Time) { return r.repartition(n); });
 }
 
 template <class T>

@@ -33,19 +33,25 @@ class MapWithStateNode final : public DStreamNode<std::pair<K, TimedState<S>>> {
   using T = std::pair<K, TimedState<S>>;
   using Entry = std::pair<K, MapWithStateEntry<S, R>>;
 
-  MapWithStateNode(const std::shared_ptr<DStreamNode<std::pair<K, V>>>& parent, StateSpec<K, V, S, R> spec)
-      : DStreamNode<T>(parent->graph_ptr(), {parent}, "map_with_state"), parent_(parent), spec_(std::move(spec)) {
+  MapWithStateNode(const std::shared_ptr<DStreamNode<std::pair<K, V>>>& parent,
+                   StateSpec<K, V, S, R> spec)
+      : DStreamNode<T>(parent->graph_ptr(), {parent}, "map_with_state"),
+        parent_(parent),
+        spec_(std::move(spec)) {
     this->set_persist(true);
     this->set_checkpoint_interval(this->slide_duration() * 10);
   }
-  std::optional<std::string> requires_checkpoint() const override { return std::string("map_with_state"); }
+  std::optional<std::string> requires_checkpoint() const override {
+    return std::string("map_with_state");
+  }
 
   std::optional<Rdd<T>> compute(Time t) override {
     auto in = parent_->get_or_compute(t);
     if (!in) return std::nullopt;
     auto ctx = this->graph().context();
-    const auto parts = spec_.partitions() > 0 ? spec_.partitions()
-                                              : static_cast<std::int64_t>(ctx.state()->source_partitions());
+    const auto parts = spec_.partitions() > 0
+                           ? spec_.partitions()
+                           : static_cast<std::int64_t>(ctx.state()->source_partitions());
     std::optional<Rdd<T>> prev;
     {
       std::lock_guard lock(mutex_);
@@ -53,44 +59,47 @@ class MapWithStateNode final : public DStreamNode<std::pair<K, TimedState<S>>> {
     }
     if (!prev) {
       const auto zero = this->zero_time().count();
-      prev = spec_.initial()
-                 ? spec_.initial()->map_values([zero](S s) { return TimedState<S>(std::move(s), zero); })
-                 : ctx.template empty_rdd<T>();
+      prev = spec_.initial() ? spec_.initial()->map_values(
+                                   [zero](S s) { return TimedState<S>(std::move(s), zero); })
+                             : ctx.template empty_rdd<T>();
     }
     auto fn = spec_.fn();
     const auto timeout = spec_.timeout_duration();
     const auto now = t.count();
-    auto entries = prev->cogroup(*in, parts).map_partitions(
-        [fn, timeout, now](auto&& groups) mutable {
-          std::vector<Entry> out;
-          out.reserve(groups.size());
-          for (auto& [k, g] : groups) {
-            auto& [states, values] = g;
-            MapWithStateEntry<S, R> e;
-            if (!states.empty()) e.state = std::move(states.front());
-            if (values.empty()) {
-              // Spark's rule: idle for longer than the timeout.
-              if (e.state && timeout && now - e.state->second > timeout->count()) {
-                State<S> st(std::move(e.state->first), true);
-                e.mapped.push_back(fn(k, std::nullopt, st));
-                e.state.reset();
-              }
-            } else {
-              for (auto& v : values) {
-                State<S> st(e.state ? std::optional<S>(std::move(e.state->first)) : std::nullopt);
-                e.mapped.push_back(fn(k, std::optional<V>(std::move(v)), st));
-                // Any call that leaves a state counts as activity for the timeout.
-                if (st.exists())
-                  e.state = TimedState<S>(st.get(), now);
-                else
-                  e.state.reset();
-              }
-            }
-            out.emplace_back(k, std::move(e));
-          }
-          return out;
-        },
-        true);
+    auto entries =
+        prev->cogroup(*in, parts)
+            .map_partitions(
+                [fn, timeout, now](auto&& groups) mutable {
+                  std::vector<Entry> out;
+                  out.reserve(groups.size());
+                  for (auto& [k, g] : groups) {
+                    auto& [states, values] = g;
+                    MapWithStateEntry<S, R> e;
+                    if (!states.empty()) e.state = std::move(states.front());
+                    if (values.empty()) {
+                      // Spark's rule: idle for longer than the timeout.
+                      if (e.state && timeout && now - e.state->second > timeout->count()) {
+                        State<S> st(std::move(e.state->first), true);
+                        e.mapped.push_back(fn(k, std::nullopt, st));
+                        e.state.reset();
+                      }
+                    } else {
+                      for (auto& v : values) {
+                        State<S> st(e.state ? std::optional<S>(std::move(e.state->first))
+                                            : std::nullopt);
+                        e.mapped.push_back(fn(k, std::optional<V>(std::move(v)), st));
+                        // Any call that leaves a state counts as activity for the timeout.
+                        if (st.exists())
+                          e.state = TimedState<S>(st.get(), now);
+                        else
+                          e.state.reset();
+                      }
+                    }
+                    out.emplace_back(k, std::move(e));
+                  }
+                  return out;
+                },
+                true);
     entries.cache();
     auto state = entries.flat_map_values([](const MapWithStateEntry<S, R>& e) {
       return e.state ? std::vector<TimedState<S>>{*e.state} : std::vector<TimedState<S>>{};
@@ -126,7 +135,7 @@ class MapWithStateNode final : public DStreamNode<std::pair<K, TimedState<S>>> {
   StateSpec<K, V, S, R> spec_;
   std::mutex mutex_;
   std::optional<std::pair<Time, Rdd<T>>> last_;  // guarded by mutex_: the newest state
-  std::map<Time, Rdd<Entry>> entries_;          // guarded by mutex_: per batch, cached
+  std::map<Time, Rdd<Entry>> entries_;           // guarded by mutex_: per batch, cached
 };
 
 }  // namespace rill::detail
@@ -154,7 +163,8 @@ auto DStream<T>::map_with_state(const Spec& spec) const {
   using V = typename Spec::value_type;
   using S = typename Spec::state_type;
   using R = typename Spec::mapped_type;
-  static_assert(std::is_same_v<T, std::pair<K, V>>, "map_with_state: the StateSpec's key/value types differ from the stream's");
+  static_assert(std::is_same_v<T, std::pair<K, V>>,
+                "map_with_state: the StateSpec's key/value types differ from the stream's");
   auto node = std::make_shared<detail::MapWithStateNode<K, V, S, R>>(node_ptr(), spec);
   auto& g = node->graph_ptr();
   DStream<R> mapped(std::make_shared<detail::TransformedNode<R>>(
@@ -163,10 +173,11 @@ auto DStream<T>::map_with_state(const Spec& spec) const {
         if (!node->get_or_compute(t)) return std::nullopt;
         return node->mapped(t);
       }));
-  auto snapshots = detail::derive<std::pair<K, S>>(DStream<std::pair<K, detail::TimedState<S>>>(node), "state_snapshots",
-                                                   [](const auto& r, Time) {
-                                                     return r.map_values([](const detail::TimedState<S>& s) { return s.first; });
-                                                   });
+  auto snapshots = detail::derive<std::pair<K, S>>(
+      DStream<std::pair<K, detail::TimedState<S>>>(node), "state_snapshots",
+      [](const auto& r, Time) {
+        return r.map_values([](const detail::TimedState<S>& s) { return s.first; });
+      });
   return MapWithStateDStream<K, S, R>(std::move(mapped), std::move(snapshots));
 }
 

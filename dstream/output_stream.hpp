@@ -4,7 +4,6 @@
 #pragma once
 #include <functional>
 #include <optional>
-
 #include <rill/dstream/dstream_base.hpp>
 
 namespace rill::detail {

@@ -4,7 +4,6 @@
 #pragma once
 #include <deque>
 #include <mutex>
-
 #include <rill/dstream/streaming_context.hpp>
 #include <rill/rdd/union.hpp>
 
@@ -13,7 +12,8 @@ namespace rill::detail {
 template <class T>
 class QueueInputNode final : public DStreamNode<T> {
  public:
-  QueueInputNode(std::shared_ptr<DStreamGraph> g, std::deque<Rdd<T>> queue, bool one_at_a_time, Rdd<T> fallback)
+  QueueInputNode(std::shared_ptr<DStreamGraph> g, std::deque<Rdd<T>> queue, bool one_at_a_time,
+                 Rdd<T> fallback)
       : DStreamNode<T>(std::move(g), {}, "queue_stream"),
         queue_(std::move(queue)),
         one_at_a_time_(one_at_a_time),
@@ -32,7 +32,8 @@ class QueueInputNode final : public DStreamNode<T> {
           queue_.pop_front();
         }
       } else {
-        taken.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+        taken.assign(std::make_move_iterator(queue_.begin()),
+                     std::make_move_iterator(queue_.end()));
         queue_.clear();
       }
     }
@@ -59,7 +60,8 @@ DStream<T> StreamingContext::queue_stream(std::deque<Rdd<T>> queue, bool one_at_
 }
 
 template <class T>
-DStream<T> StreamingContext::queue_stream(std::deque<Rdd<T>> queue, bool one_at_a_time, Rdd<T> default_rdd) {
+DStream<T> StreamingContext::queue_stream(std::deque<Rdd<T>> queue, bool one_at_a_time,
+                                          Rdd<T> default_rdd) {
   graph_->check_not_started("queue_stream");
   auto node = std::make_shared<detail::QueueInputNode<T>>(graph_, std::move(queue), one_at_a_time,
                                                           std::move(default_rdd));

@@ -5,7 +5,6 @@
 #pragma once
 #include <algorithm>
 #include <optional>
-
 #include <rill/dstream/time.hpp>
 
 namespace rill::detail {
@@ -26,7 +25,8 @@ class PidRateEstimator {
                                 Duration scheduling_delay) {
     if (records <= 0 || processing_delay.count() <= 0) return std::nullopt;
     if (last_time_ && batch_end <= *last_time_) return std::nullopt;
-    const double processing_rate = static_cast<double>(records) / static_cast<double>(processing_delay.count()) * 1000.0;
+    const double processing_rate =
+        static_cast<double>(records) / static_cast<double>(processing_delay.count()) * 1000.0;
     if (!last_time_) {
       last_time_ = batch_end;
       latest_rate_ = processing_rate;
@@ -35,9 +35,11 @@ class PidRateEstimator {
     }
     const double since = static_cast<double>((batch_end - *last_time_).count()) / 1000.0;
     const double error = latest_rate_ - processing_rate;
-    const double historical_error = static_cast<double>(scheduling_delay.count()) * processing_rate / interval_ms_;
+    const double historical_error =
+        static_cast<double>(scheduling_delay.count()) * processing_rate / interval_ms_;
     const double d_error = (error - latest_error_) / since;
-    const double rate = std::max(latest_rate_ - p_ * error - i_ * historical_error - d_ * d_error, min_rate_);
+    const double rate =
+        std::max(latest_rate_ - p_ * error - i_ * historical_error - d_ * d_error, min_rate_);
     last_time_ = batch_end;
     latest_rate_ = rate;
     latest_error_ = error;

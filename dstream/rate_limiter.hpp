@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-
 #include <rill/dstream/clock.hpp>
 
 namespace rill::detail {
@@ -36,7 +35,8 @@ class RateLimiter {
         continue;
       }
       const auto missing = want - tokens_;
-      const auto wait_ms = static_cast<std::int64_t>(missing * 1000.0 / static_cast<double>(rate)) + 1;
+      const auto wait_ms =
+          static_cast<std::int64_t>(missing * 1000.0 / static_cast<double>(rate)) + 1;
       const Time until = clock_.now() + Duration{wait_ms};
       lock.unlock();
       if (!clock_.wait_until(until, stop)) return false;
@@ -49,7 +49,9 @@ class RateLimiter {
     const auto now = clock_.now();
     const auto elapsed = (now - last_).count();
     if (elapsed > 0) {
-      tokens_ = std::min(static_cast<double>(rate), tokens_ + static_cast<double>(elapsed) * static_cast<double>(rate) / 1000.0);
+      tokens_ =
+          std::min(static_cast<double>(rate),
+                   tokens_ + static_cast<double>(elapsed) * static_cast<double>(rate) / 1000.0);
       last_ = now;
     }
   }

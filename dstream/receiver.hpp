@@ -51,7 +51,8 @@ class Receiver {
  private:
   detail::ReceiverSink<T>& sink() const {
     auto* s = sink_.load(std::memory_order_acquire);
-    if (!s) throw std::logic_error(name() + ": store/restart called on a receiver that is not running");
+    if (!s)
+      throw std::logic_error(name() + ": store/restart called on a receiver that is not running");
     return *s;
   }
   std::atomic<detail::ReceiverSink<T>*> sink_{nullptr};

@@ -4,7 +4,6 @@
 // without data gets an empty RDD.
 #pragma once
 #include <map>
-
 #include <rill/dstream/receiver_supervisor.hpp>
 #include <rill/dstream/streaming_context.hpp>
 

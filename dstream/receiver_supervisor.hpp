@@ -9,19 +9,19 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
-
 #include <rill/dstream/block_generator.hpp>
 #include <rill/dstream/rate_limiter.hpp>
 #include <rill/dstream/receiver.hpp>
 #include <rill/dstream/receiver_supervisor_base.hpp>
+#include <thread>
 
 namespace rill::detail {
 
 template <class T>
 class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverSink<T> {
  public:
-  explicit ReceiverSupervisor(std::unique_ptr<Receiver<T>> receiver) : receiver_(std::move(receiver)) {
+  explicit ReceiverSupervisor(std::unique_ptr<Receiver<T>> receiver)
+      : receiver_(std::move(receiver)) {
     if (!receiver_) throw std::invalid_argument("receiver_stream: receiver must not be null");
   }
   ~ReceiverSupervisor() override { stop(); }
@@ -76,7 +76,9 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
     receiver_->set_stopped(true);
     cv_.notify_all();
   }
-  void report_error(const std::string& message) override { report(ReceiverEvent::error, true, message); }
+  void report_error(const std::string& message) override {
+    report(ReceiverEvent::error, true, message);
+  }
 
  private:
   void limit(std::int64_t n) {
@@ -139,8 +141,8 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
   bool stop_requested_ = false;     // guarded by mutex_
   bool restart_requested_ = false;  // guarded by mutex_
   std::string restart_reason_;      // guarded by mutex_
-  std::stop_source stop_source_;  // made before the thread; thread safe
-  std::thread thread_;            // started by start(), joined by stop()
+  std::stop_source stop_source_;    // made before the thread; thread safe
+  std::thread thread_;              // started by start(), joined by stop()
 };
 
 }  // namespace rill::detail

@@ -3,10 +3,9 @@
 // records are still waiting to be allocated to a batch.
 #pragma once
 #include <functional>
-#include <stop_token>
-
 #include <rill/dstream/clock.hpp>
 #include <rill/dstream/streaming_listener.hpp>
+#include <stop_token>
 
 namespace rill::detail {
 

@@ -7,7 +7,6 @@
 // so it needs ssc.checkpoint(dir) and checkpoints every 10 slides.
 #pragma once
 #include <atomic>
-
 #include <rill/dstream/window.hpp>
 #include <rill/rdd/hash_partitioner.hpp>
 
@@ -54,7 +53,8 @@ class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public Incr
     const auto step = reduced_->slide_duration();
     std::optional<Rdd<T>> prev;
     // A window shorter than its slide shares no batch with the previous one.
-    if (length_ >= slide_ && t - slide_ > this->zero_time()) prev = this->get_or_compute(t - slide_);
+    if (length_ >= slide_ && t - slide_ > this->zero_time())
+      prev = this->get_or_compute(t - slide_);
     std::vector<Rdd<T>> leaving, entering;
     if (prev) {
       leaving = reduced_->slice(t - length_ - slide_ + step, t - length_);
@@ -68,22 +68,26 @@ class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public Incr
 
     auto ctx = this->graph().context();
     std::vector<Rdd<std::pair<K, Delta>>> tagged;
-    for (auto& r : leaving) tagged.push_back(r.map_values([](V v) { return Delta(std::move(v), std::nullopt); }));
-    for (auto& r : entering) tagged.push_back(r.map_values([](V v) { return Delta(std::nullopt, std::move(v)); }));
+    for (auto& r : leaving)
+      tagged.push_back(r.map_values([](V v) { return Delta(std::move(v), std::nullopt); }));
+    for (auto& r : entering)
+      tagged.push_back(r.map_values([](V v) { return Delta(std::nullopt, std::move(v)); }));
     const auto parts = partitions(ctx);
     Rdd<std::pair<K, Delta>> delta =
-        tagged.empty() ? ctx.template empty_rdd<std::pair<K, Delta>>()
-                       : union_all(tagged).reduce_by_key(
-                             [f = f_](Delta a, Delta b) mutable {
-                               auto merge = [&](std::optional<V>& x, std::optional<V>& y) {
-                                 if (!y) return;
-                                 x = x ? std::optional<V>(std::invoke(f, std::move(*x), std::move(*y))) : std::move(y);
-                               };
-                               merge(a.first, b.first);
-                               merge(a.second, b.second);
-                               return a;
-                             },
-                             parts);
+        tagged.empty()
+            ? ctx.template empty_rdd<std::pair<K, Delta>>()
+            : union_all(tagged).reduce_by_key(
+                  [f = f_](Delta a, Delta b) mutable {
+                    auto merge = [&](std::optional<V>& x, std::optional<V>& y) {
+                      if (!y) return;
+                      x = x ? std::optional<V>(std::invoke(f, std::move(*x), std::move(*y)))
+                            : std::move(y);
+                    };
+                    merge(a.first, b.first);
+                    merge(a.second, b.second);
+                    return a;
+                  },
+                  parts);
     auto filter = filter_;
     auto keep = [filter](const T& kv) mutable {
       if constexpr (std::is_same_v<Filter, std::nullptr_t>)
@@ -116,8 +120,9 @@ class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public Incr
                   auto& d = deltas.front();
                   // A batch can only leave a window it was in, so r exists when d.first does.
                   if (d.first && r) r = std::invoke(inv, std::move(*r), std::move(*d.first));
-                  if (d.second) r = r ? std::optional<V>(std::invoke(f, std::move(*r), std::move(*d.second)))
-                                      : std::move(d.second);
+                  if (d.second)
+                    r = r ? std::optional<V>(std::invoke(f, std::move(*r), std::move(*d.second)))
+                          : std::move(d.second);
                 }
                 if (!r) continue;
                 T kv(k, std::move(*r));
@@ -151,18 +156,21 @@ namespace rill {
 
 template <class T>
 template <class F, class G, class Filter>
-  requires std::invocable<G&, typename T::second_type, typename T::second_type>
-DStream<T> DStream<T>::reduce_by_key_and_window(F f, G inverse, Duration length, Duration slide, std::int64_t n,
-                                                Filter filter_fn) const {
+requires std::invocable<G&, typename T::second_type, typename T::second_type> DStream<T>
+DStream<T>::reduce_by_key_and_window(F f, G inverse, Duration length, Duration slide,
+                                     std::int64_t n, Filter filter_fn)
+const {
   static_assert(detail::is_pair_v<T>, "reduce_by_key_and_window needs a DStream<std::pair<K, V>>");
   using K = typename T::first_type;
   using V = typename T::second_type;
   detail::check_window(node(), length, slide, "reduce_by_key_and_window");
   if (n < 0) detail::checked_partitions(n, "reduce_by_key_and_window");
-  auto reduced = reduce_by_key(f, n > 0 ? n : static_cast<std::int64_t>(
-                                                  node().graph().context().state()->source_partitions()));
+  auto reduced = reduce_by_key(
+      f,
+      n > 0 ? n : static_cast<std::int64_t>(node().graph().context().state()->source_partitions()));
   return DStream<T>(std::make_shared<detail::ReducedWindowNode<K, V, F, G, Filter>>(
-      reduced.node_ptr(), std::move(f), std::move(inverse), length, slide, n, std::move(filter_fn)));
+      reduced.node_ptr(), std::move(f), std::move(inverse), length, slide, n,
+      std::move(filter_fn)));
 }
 
 }  // namespace rill

@@ -4,12 +4,11 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <rill/dstream/time.hpp>
+#include <rill/rdd/rdd.hpp>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
-
-#include <rill/dstream/time.hpp>
-#include <rill/rdd/rdd.hpp>
 
 namespace rill {
 
@@ -17,7 +16,8 @@ template <class S>
 class State {
  public:
   State() = default;
-  explicit State(std::optional<S> s, bool timing_out = false) : state_(std::move(s)), timing_out_(timing_out) {}
+  explicit State(std::optional<S> s, bool timing_out = false)
+      : state_(std::move(s)), timing_out_(timing_out) {}
 
   bool exists() const { return state_.has_value(); }
   const S& get() const {
@@ -26,14 +26,18 @@ class State {
   }
   std::optional<S> get_option() const { return state_; }
   void update(S s) {
-    if (removed_) throw std::logic_error("State::update: the state was already removed in this call");
-    if (timing_out_) throw std::logic_error("State::update: the state is timing out and cannot be updated");
+    if (removed_)
+      throw std::logic_error("State::update: the state was already removed in this call");
+    if (timing_out_)
+      throw std::logic_error("State::update: the state is timing out and cannot be updated");
     state_ = std::move(s);
     updated_ = true;
   }
   void remove() {
-    if (removed_) throw std::logic_error("State::remove: the state was already removed in this call");
-    if (timing_out_) throw std::logic_error("State::remove: the state is timing out and is removed anyway");
+    if (removed_)
+      throw std::logic_error("State::remove: the state was already removed in this call");
+    if (timing_out_)
+      throw std::logic_error("State::remove: the state is timing out and is removed anyway");
     state_.reset();
     removed_ = true;
   }
@@ -114,8 +118,10 @@ using spec_of_t = typename spec_of_signature<decltype(std::function{std::declval
 // rill::StateSpec spec(fn) and rill::state_spec(fn): K, V, S and R are read off fn's
 // signature (a lambda or function with non-template parameters).
 template <class F>
-StateSpec(F) -> StateSpec<typename detail::spec_of_t<F>::key_type, typename detail::spec_of_t<F>::value_type,
-                          typename detail::spec_of_t<F>::state_type, typename detail::spec_of_t<F>::mapped_type>;
+StateSpec(F)
+    -> StateSpec<typename detail::spec_of_t<F>::key_type, typename detail::spec_of_t<F>::value_type,
+                 typename detail::spec_of_t<F>::state_type,
+                 typename detail::spec_of_t<F>::mapped_type>;
 
 template <class F>
 auto state_spec(F f) {

@@ -1,7 +1,6 @@
-#include <rill/dstream/streaming_context.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <rill/dstream/streaming_context.hpp>
 #include <stdexcept>
 
 namespace rill {
@@ -9,8 +8,10 @@ namespace rill {
 StreamingContext::StreamingContext(Context ctx, Duration batch_interval)
     : StreamingContext(std::move(ctx), batch_interval, std::make_shared<SystemClock>()) {}
 
-StreamingContext::StreamingContext(Context ctx, Duration batch_interval, std::shared_ptr<Clock> clock)
-    : graph_(std::make_shared<detail::DStreamGraph>(std::move(ctx), batch_interval)), clock_(std::move(clock)) {
+StreamingContext::StreamingContext(Context ctx, Duration batch_interval,
+                                   std::shared_ptr<Clock> clock)
+    : graph_(std::make_shared<detail::DStreamGraph>(std::move(ctx), batch_interval)),
+      clock_(std::move(clock)) {
   if (!clock_) throw std::invalid_argument("StreamingContext: clock must not be null");
   scheduler_ = std::make_unique<detail::JobScheduler>(graph_, clock_);
 }
@@ -39,19 +40,25 @@ StreamingContext& StreamingContext::operator=(StreamingContext&& other) noexcept
 }
 
 void StreamingContext::checkpoint(const std::string& dir) {
-  if (dir.empty()) throw std::invalid_argument("StreamingContext::checkpoint: directory must not be empty");
+  if (dir.empty())
+    throw std::invalid_argument("StreamingContext::checkpoint: directory must not be empty");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("StreamingContext::checkpoint: cannot create '" + dir + "': " + ec.message());
+  if (ec)
+    throw std::runtime_error("StreamingContext::checkpoint: cannot create '" + dir +
+                             "': " + ec.message());
   graph_->set_checkpoint_dir(dir);
 }
 
 void StreamingContext::remember(Duration d) {
-  if (d.count() < 0) throw std::invalid_argument("StreamingContext::remember: duration must be >= 0");
+  if (d.count() < 0)
+    throw std::invalid_argument("StreamingContext::remember: duration must be >= 0");
   graph_->remember(d);
 }
 
-void StreamingContext::add_listener(StreamingListener& listener) { scheduler_->add_listener(listener); }
+void StreamingContext::add_listener(StreamingListener& listener) {
+  scheduler_->add_listener(listener);
+}
 
 void StreamingContext::start() {
   scheduler_->start();
@@ -63,17 +70,25 @@ void StreamingContext::stop(bool /*stop_context*/, bool graceful) {
   write_metadata();
 }
 
-void StreamingContext::await_termination() { scheduler_->await_termination(); }
+void StreamingContext::await_termination() {
+  scheduler_->await_termination();
+}
 
 bool StreamingContext::await_termination_or_timeout(Duration timeout) {
   return scheduler_->await_termination_or_timeout(timeout);
 }
 
-void StreamingContext::await_batch_completed(Time t, Duration limit) { scheduler_->await_batch_completed(t, limit); }
+void StreamingContext::await_batch_completed(Time t, Duration limit) {
+  scheduler_->await_batch_completed(t, limit);
+}
 
-std::optional<Time> StreamingContext::last_completed_batch() const { return scheduler_->last_completed_batch(); }
+std::optional<Time> StreamingContext::last_completed_batch() const {
+  return scheduler_->last_completed_batch();
+}
 
-std::size_t StreamingContext::retained_rdds() const { return graph_->retained_rdds(); }
+std::size_t StreamingContext::retained_rdds() const {
+  return graph_->retained_rdds();
+}
 
 namespace {
 constexpr const char* kMetadataFile = "metadata";

@@ -12,8 +12,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <string>
-
 #include <rill/dstream/clock.hpp>
 #include <rill/dstream/dstream.hpp>
 #include <rill/dstream/dstream_graph.hpp>
@@ -22,6 +20,7 @@
 #include <rill/dstream/streaming_listener.hpp>
 #include <rill/io/socket_options.hpp>
 #include <rill/rdd/context.hpp>
+#include <string>
 
 namespace rill {
 
@@ -50,7 +49,8 @@ class StreamingContext {
   template <class R>
   auto receiver_stream(std::unique_ptr<R> receiver);
   // Lines received over TCP (implemented in io/socket_text_stream.cpp).
-  DStream<std::string> socket_text_stream(const std::string& host, int port, SocketTextOptions options = {});
+  DStream<std::string> socket_text_stream(const std::string& host, int port,
+                                          SocketTextOptions options = {});
   // Lines of the files that appear in dir (see text_file_stream.hpp for the rules).
   DStream<std::string> text_file_stream(const std::string& dir);
 
@@ -77,7 +77,8 @@ class StreamingContext {
   // dir (set here if factory did not) and writes dir/metadata (batch interval, last
   // completed batch) at start and stop. Restoring state from an earlier run's
   // checkpoints is not implemented: stateful streams start empty.
-  static StreamingContext get_or_create(const std::string& dir, const std::function<StreamingContext()>& factory);
+  static StreamingContext get_or_create(const std::string& dir,
+                                        const std::function<StreamingContext()>& factory);
 
   // ---- inspection and tests ----
   // Blocks until batch t completed and its events were delivered; throws

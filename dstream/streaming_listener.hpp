@@ -3,16 +3,15 @@
 #pragma once
 #include <cstdint>
 #include <optional>
-#include <string>
-
 #include <rill/dstream/time.hpp>
+#include <string>
 
 namespace rill {
 
 struct BatchInfo {
   Time batch_time{0};
-  std::int64_t num_records = 0;   // records the input streams brought into this batch
-  Time submission_time{0};        // clock time the batch's jobs were generated
+  std::int64_t num_records = 0;  // records the input streams brought into this batch
+  Time submission_time{0};       // clock time the batch's jobs were generated
   std::optional<Time> processing_start_time;
   std::optional<Time> processing_end_time;
   // Spark's definitions: scheduling = start - submission, processing = end - start,

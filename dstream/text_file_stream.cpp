@@ -1,9 +1,8 @@
-#include <rill/dstream/text_file_stream.hpp>
-
 #include <algorithm>
 #include <fstream>
-#include <tuple>
+#include <rill/dstream/text_file_stream.hpp>
 #include <stdexcept>
+#include <tuple>
 
 namespace rill::detail {
 namespace fs = std::filesystem;
@@ -11,7 +10,8 @@ namespace fs = std::filesystem;
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 struct Candidate {
@@ -36,7 +36,8 @@ std::vector<Candidate> list_files(const fs::path& dir) {
 }  // namespace
 
 bool FileInputNode::ignored(const std::string& name) {
-  return name.empty() || name.front() == '.' || ends_with(name, "._COPYING_") || ends_with(name, ".tmp");
+  return name.empty() || name.front() == '.' || ends_with(name, "._COPYING_") ||
+         ends_with(name, ".tmp");
 }
 
 FileInputNode::FileInputNode(std::shared_ptr<DStreamGraph> g, fs::path dir)
@@ -50,8 +51,9 @@ FileInputNode::FileInputNode(std::shared_ptr<DStreamGraph> g, fs::path dir)
 
 std::optional<Rdd<std::string>> FileInputNode::compute(Time t) {
   auto files = list_files(dir_);
-  std::sort(files.begin(), files.end(),
-            [](const Candidate& a, const Candidate& b) { return std::tie(a.mtime, a.path) < std::tie(b.mtime, b.path); });
+  std::sort(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.mtime, a.path) < std::tie(b.mtime, b.path);
+  });
   std::vector<std::vector<std::string>> parts;
   std::int64_t records = 0;
   {

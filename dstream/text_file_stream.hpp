@@ -11,10 +11,9 @@
 #pragma once
 #include <filesystem>
 #include <mutex>
+#include <rill/dstream/streaming_context.hpp>
 #include <set>
 #include <string>
-
-#include <rill/dstream/streaming_context.hpp>
 
 namespace rill::detail {
 

@@ -3,9 +3,8 @@
 // reduce_by_key, join, ...) is one of these; it costs what the RDD operation costs.
 #pragma once
 #include <functional>
-#include <type_traits>
-
 #include <rill/dstream/dstream.hpp>
+#include <type_traits>
 
 namespace rill::detail {
 
@@ -13,8 +12,8 @@ template <class U>
 class TransformedNode final : public DStreamNode<U> {
  public:
   using Fn = std::function<std::optional<Rdd<U>>(Time)>;
-  TransformedNode(std::shared_ptr<DStreamGraph> g, std::vector<std::shared_ptr<DStreamBase>> parents,
-                  std::string op, Fn fn)
+  TransformedNode(std::shared_ptr<DStreamGraph> g,
+                  std::vector<std::shared_ptr<DStreamBase>> parents, std::string op, Fn fn)
       : DStreamNode<U>(std::move(g), std::move(parents), std::move(op)), fn_(std::move(fn)) {}
   std::optional<Rdd<U>> compute(Time t) override { return fn_(t); }
 
@@ -70,13 +69,18 @@ template <class T>
 template <class F>
 auto DStream<T>::transform(F f) const {
   if constexpr (std::is_invocable_v<F&, const Rdd<T>&, Time>) {
-    using U = typename detail::rdd_element<std::decay_t<std::invoke_result_t<F&, const Rdd<T>&, Time>>>::type;
-    return detail::derive<U>(*this, "transform", [f](const Rdd<T>& r, Time t) mutable { return f(r, t); });
+    using U = typename detail::rdd_element<
+        std::decay_t<std::invoke_result_t<F&, const Rdd<T>&, Time>>>::type;
+    return detail::derive<U>(*this, "transform",
+                             [f](const Rdd<T>& r, Time t) mutable { return f(r, t); });
   } else {
-    static_assert(std::is_invocable_v<F&, const Rdd<T>&>,
-                  "transform takes f(const Rdd<T>&) or f(const Rdd<T>&, rill::Time) returning an Rdd");
-    using U = typename detail::rdd_element<std::decay_t<std::invoke_result_t<F&, const Rdd<T>&>>>::type;
-    return detail::derive<U>(*this, "transform", [f](const Rdd<T>& r, Time) mutable { return f(r); });
+    static_assert(
+        std::is_invocable_v<F&, const Rdd<T>&>,
+        "transform takes f(const Rdd<T>&) or f(const Rdd<T>&, rill::Time) returning an Rdd");
+    using U =
+        typename detail::rdd_element<std::decay_t<std::invoke_result_t<F&, const Rdd<T>&>>>::type;
+    return detail::derive<U>(*this, "transform",
+                             [f](const Rdd<T>& r, Time) mutable { return f(r); });
   }
 }
 
@@ -86,15 +90,18 @@ auto DStream<T>::transform_with(const DStream<U>& other, F f) const {
   if constexpr (std::is_invocable_v<F&, const Rdd<T>&, const Rdd<U>&, Time>) {
     using R = typename detail::rdd_element<
         std::decay_t<std::invoke_result_t<F&, const Rdd<T>&, const Rdd<U>&, Time>>>::type;
-    return detail::derive2<R>(*this, other, "transform_with",
-                              [f](const Rdd<T>& a, const Rdd<U>& b, Time t) mutable { return f(a, b, t); });
+    return detail::derive2<R>(
+        *this, other, "transform_with",
+        [f](const Rdd<T>& a, const Rdd<U>& b, Time t) mutable { return f(a, b, t); });
   } else {
-    static_assert(std::is_invocable_v<F&, const Rdd<T>&, const Rdd<U>&>,
-                  "transform_with takes f(const Rdd<T>&, const Rdd<U>&[, rill::Time]) returning an Rdd");
+    static_assert(
+        std::is_invocable_v<F&, const Rdd<T>&, const Rdd<U>&>,
+        "transform_with takes f(const Rdd<T>&, const Rdd<U>&[, rill::Time]) returning an Rdd");
     using R = typename detail::rdd_element<
         std::decay_t<std::invoke_result_t<F&, const Rdd<T>&, const Rdd<U>&>>>::type;
-    return detail::derive2<R>(*this, other, "transform_with",
-                              [f](const Rdd<T>& a, const Rdd<U>& b, Time) mutable { return f(a, b); });
+    return detail::derive2<R>(
+        *this, other, "transform_with",
+        [f](const Rdd<T>& a, const Rdd<U>& b, Time) mutable { return f(a, b); });
   }
 }
 

@@ -6,7 +6,6 @@
 // chain, so it needs ssc.checkpoint(dir) and checkpoints every 10 slides.
 #pragma once
 #include <functional>
-
 #include <rill/dstream/transform.hpp>
 #include <rill/rdd/cogroup.hpp>
 #include <rill/rdd/group_by_key.hpp>
@@ -29,16 +28,23 @@ class StateNode final : public DStreamNode<std::pair<K, S>> {
  public:
   using T = std::pair<K, S>;
   StateNode(const std::shared_ptr<DStreamNode<std::pair<K, V>>>& parent, F f, std::int64_t n)
-      : DStreamNode<T>(parent->graph_ptr(), {parent}, "update_state_by_key"), parent_(parent), f_(std::move(f)), n_(n) {
+      : DStreamNode<T>(parent->graph_ptr(), {parent}, "update_state_by_key"),
+        parent_(parent),
+        f_(std::move(f)),
+        n_(n) {
     this->set_persist(true);  // the next batch starts from this state
     this->set_checkpoint_interval(this->slide_duration() * 10);
   }
-  std::optional<std::string> requires_checkpoint() const override { return std::string("update_state_by_key"); }
+  std::optional<std::string> requires_checkpoint() const override {
+    return std::string("update_state_by_key");
+  }
 
   std::optional<Rdd<T>> compute(Time t) override {
     auto in = parent_->get_or_compute(t);
     if (!in) return std::nullopt;
-    const auto parts = n_ > 0 ? n_ : static_cast<std::int64_t>(this->graph().context().state()->source_partitions());
+    const auto parts =
+        n_ > 0 ? n_
+               : static_cast<std::int64_t>(this->graph().context().state()->source_partitions());
     auto grouped = in->group_by_key(parts);
     std::optional<Rdd<T>> prev;
     {
@@ -47,20 +53,22 @@ class StateNode final : public DStreamNode<std::pair<K, S>> {
     }
     Rdd<T> next;
     if (prev) {
-      next = prev->cogroup(grouped, parts).map_partitions(
-          [f = f_](auto&& groups) mutable {
-            std::vector<T> out;
-            static const std::vector<V> none;
-            for (auto& [k, g] : groups) {
-              auto& [states, values] = g;
-              std::optional<S> state;
-              if (!states.empty()) state = std::move(states.front());
-              auto r = std::invoke(f, values.empty() ? none : values.front(), std::move(state));
-              if (r) out.emplace_back(k, std::move(*r));
-            }
-            return out;
-          },
-          true);
+      next = prev->cogroup(grouped, parts)
+                 .map_partitions(
+                     [f = f_](auto&& groups) mutable {
+                       std::vector<T> out;
+                       static const std::vector<V> none;
+                       for (auto& [k, g] : groups) {
+                         auto& [states, values] = g;
+                         std::optional<S> state;
+                         if (!states.empty()) state = std::move(states.front());
+                         auto r = std::invoke(f, values.empty() ? none : values.front(),
+                                              std::move(state));
+                         if (r) out.emplace_back(k, std::move(*r));
+                       }
+                       return out;
+                     },
+                     true);
     } else {
       next = grouped.map_partitions(
           [f = f_](std::vector<std::pair<K, std::vector<V>>>&& groups) mutable {
@@ -99,10 +107,12 @@ auto DStream<T>::update_state_by_key(F f, std::int64_t n) const {
   using K = typename T::first_type;
   using V = typename T::second_type;
   using S = detail::state_of_t<F>;
-  static_assert(std::is_invocable_v<F&, const std::vector<V>&, std::optional<S>>,
-                "update_state_by_key takes f(const std::vector<V>&, std::optional<S>) -> std::optional<S>");
+  static_assert(
+      std::is_invocable_v<F&, const std::vector<V>&, std::optional<S>>,
+      "update_state_by_key takes f(const std::vector<V>&, std::optional<S>) -> std::optional<S>");
   if (n < 0) detail::checked_partitions(n, "update_state_by_key");
-  return DStream<std::pair<K, S>>(std::make_shared<detail::StateNode<K, V, S, F>>(node_ptr(), std::move(f), n));
+  return DStream<std::pair<K, S>>(
+      std::make_shared<detail::StateNode<K, V, S, F>>(node_ptr(), std::move(f), n));
 }
 
 }  // namespace rill

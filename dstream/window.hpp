@@ -5,26 +5,27 @@
 // These aggregates recompute the whole window per slide; see reduced_window.hpp for the
 // incremental form.
 #pragma once
-#include <stdexcept>
-
 #include <rill/dstream/count.hpp>
 #include <rill/dstream/pair_functions.hpp>
+#include <stdexcept>
 
 namespace rill::detail {
 
 // Length and slide must be positive multiples of the parent's slide (the batch
 // interval for streams without windows); checked when the window is defined.
-inline void check_window(const DStreamBase& parent, Duration length, Duration slide, const std::string& op) {
+inline void check_window(const DStreamBase& parent, Duration length, Duration slide,
+                         const std::string& op) {
   const auto step = parent.slide_duration();
   auto fail = [&](const std::string& why) {
     throw std::invalid_argument(op + " on " + parent.name() + ": " + why);
   };
   if (step.count() == 0) fail("windows need a batch interval > 0");
-  if (length.count() <= 0) fail("window length must be > 0, got " + std::to_string(length.count()) + " ms");
+  if (length.count() <= 0)
+    fail("window length must be > 0, got " + std::to_string(length.count()) + " ms");
   if (slide.count() <= 0) fail("slide must be > 0, got " + std::to_string(slide.count()) + " ms");
   if (length % step != Duration{0})
-    fail("window length " + std::to_string(length.count()) + " ms is not a multiple of the parent's slide " +
-         std::to_string(step.count()) + " ms");
+    fail("window length " + std::to_string(length.count()) +
+         " ms is not a multiple of the parent's slide " + std::to_string(step.count()) + " ms");
   if (slide % step != Duration{0})
     fail("slide " + std::to_string(slide.count()) + " ms is not a multiple of the parent's slide " +
          std::to_string(step.count()) + " ms");
@@ -34,7 +35,10 @@ template <class T>
 class WindowedNode final : public DStreamNode<T> {
  public:
   WindowedNode(const std::shared_ptr<DStreamNode<T>>& parent, Duration length, Duration slide)
-      : DStreamNode<T>(parent->graph_ptr(), {parent}, "window"), parent_(parent), length_(length), slide_(slide) {
+      : DStreamNode<T>(parent->graph_ptr(), {parent}, "window"),
+        parent_(parent),
+        length_(length),
+        slide_(slide) {
     parent->set_persist(true);  // read by length/slide windows
   }
   Duration slide_duration() const override { return slide_; }
@@ -82,7 +86,8 @@ DStream<T> DStream<T>::reduce_by_window(F f, Duration length, Duration slide) co
 }
 
 template <class T>
-DStream<std::pair<T, std::int64_t>> DStream<T>::count_by_value_and_window(Duration length, Duration slide,
+DStream<std::pair<T, std::int64_t>> DStream<T>::count_by_value_and_window(Duration length,
+                                                                          Duration slide,
                                                                           std::int64_t n) const {
   detail::check_window(node(), length, slide, "count_by_value_and_window");
   return window(length, slide).count_by_value(n);
@@ -90,7 +95,8 @@ DStream<std::pair<T, std::int64_t>> DStream<T>::count_by_value_and_window(Durati
 
 template <class T>
 template <class F>
-DStream<T> DStream<T>::reduce_by_key_and_window(F f, Duration length, Duration slide, std::int64_t n) const {
+DStream<T> DStream<T>::reduce_by_key_and_window(F f, Duration length, Duration slide,
+                                                std::int64_t n) const {
   static_assert(detail::is_pair_v<T>, "reduce_by_key_and_window needs a DStream<std::pair<K, V>>");
   detail::check_window(node(), length, slide, "reduce_by_key_and_window");
   return reduce_by_key(f, n).window(length, slide).reduce_by_key(f, n);

@@ -24,13 +24,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <rill/rill.hpp>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <rill/rill.hpp>
 
 #include "dashboard.hpp"
 #include "log_server.hpp"

@@ -1,9 +1,7 @@
-#include <rill/io/json_batch_listener.hpp>
-
-#include <optional>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <rill/io/json_batch_listener.hpp>
+#include <stdexcept>
 
 namespace rill {
 

@@ -5,9 +5,8 @@
 #pragma once
 #include <fstream>
 #include <mutex>
-#include <string>
-
 #include <rill/dstream/streaming_listener.hpp>
+#include <string>
 
 namespace rill {
 

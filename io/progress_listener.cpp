@@ -1,10 +1,9 @@
-#include <rill/io/progress_listener.hpp>
-
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <rill/io/progress_listener.hpp>
 #include <sstream>
 #include <string>
 

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <iosfwd>
 #include <mutex>
-
 #include <rill/dstream/streaming_listener.hpp>
 
 namespace rill {

@@ -6,7 +6,7 @@
 namespace rill {
 
 struct SocketTextOptions {
-  std::size_t max_line_bytes = 1 << 20;  // longer lines are skipped and reported
+  std::size_t max_line_bytes = 1 << 20;           // longer lines are skipped and reported
   std::chrono::milliseconds initial_backoff{50};  // reconnect delay, doubled per failure
   std::chrono::milliseconds max_backoff{2000};
 };

@@ -1,17 +1,14 @@
-#include <rill/io/socket_receiver.hpp>
-
 #include <algorithm>
-#include <chrono>
-#include <string_view>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-
+#include <chrono>
 #include <rill/io/line_splitter.hpp>
+#include <rill/io/socket_receiver.hpp>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace rill::detail {
 

@@ -7,10 +7,9 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
-#include <string>
-
 #include <rill/dstream/receiver.hpp>
 #include <rill/io/socket_options.hpp>
+#include <string>
 
 namespace boost::asio {
 class io_context;

@@ -2,11 +2,10 @@
 // whose receiver is a SocketReceiver. Defined here so that the dstream layer does not
 // depend on Boost.Asio.
 #include <memory>
-#include <utility>
-
 #include <rill/dstream/receiver_input_stream.hpp>
 #include <rill/dstream/streaming_context.hpp>
 #include <rill/io/socket_receiver.hpp>
+#include <utility>
 
 namespace rill {
 

@@ -20,7 +20,8 @@ class BlockManager {
  private:
   mutable std::mutex mutex_;
   // rdd id -> partition -> block; guarded by mutex_
-  std::unordered_map<std::size_t, std::unordered_map<std::size_t, std::shared_ptr<const void>>> blocks_;
+  std::unordered_map<std::size_t, std::unordered_map<std::size_t, std::shared_ptr<const void>>>
+      blocks_;
 };
 
 }  // namespace rill::detail

@@ -40,7 +40,8 @@ namespace rill {
 template <class T>
 template <class U>
 Rdd<std::pair<T, U>> Rdd<T>::cartesian(const Rdd<U>& other) const {
-  return Rdd<std::pair<T, U>>(std::make_shared<detail::CartesianNode<T, U>>(node_ptr(), other.node_ptr()));
+  return Rdd<std::pair<T, U>>(
+      std::make_shared<detail::CartesianNode<T, U>>(node_ptr(), other.node_ptr()));
 }
 
 }  // namespace rill

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-
 #include <rill/rdd/rdd.hpp>
 #include <rill/rdd/serializer.hpp>
 
@@ -32,7 +31,8 @@ void write_checkpoint(const std::vector<T>& data, const std::filesystem::path& f
 template <class T>
 std::vector<T> read_checkpoint(const std::filesystem::path& file) {
   std::ifstream is(file, std::ios::binary);
-  if (!is) throw std::runtime_error("checkpoint file " + file.string() + " is missing or unreadable");
+  if (!is)
+    throw std::runtime_error("checkpoint file " + file.string() + " is missing or unreadable");
   try {
     char magic[sizeof kCheckpointMagic];
     if (!is.read(magic, sizeof magic) || !std::equal(magic, magic + sizeof magic, kCheckpointMagic))

@@ -4,16 +4,16 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <rill/rdd/traits.hpp>
 #include <span>
 #include <vector>
-
-#include <rill/rdd/traits.hpp>
 
 namespace rill::detail {
 
 template <class T>
-inline constexpr std::size_t chunk_size_v =
-    std::clamp<std::size_t>(32768 / sizeof(T), std::size_t{64}, std::size_t{4096});
+inline constexpr std::size_t chunk_size_v = std::clamp<std::size_t>(32768 / sizeof(T),
+                                                                    std::size_t{64},
+                                                                    std::size_t{4096});
 
 template <class T>
 class ChunkSink {

@@ -23,8 +23,10 @@ class CoGroupNode final : public RddNode<std::pair<K, std::pair<std::vector<V>, 
   void compute(std::size_t p, TaskContext& tc, ChunkSink<Out>& out) override {
     HashMap<K, Groups> table;
     auto deps = this->dependencies();
-    read<V>(deps[0], p, tc, [&](std::pair<K, V>& kv) { table[kv.first].first.push_back(std::move(kv.second)); });
-    read<W>(deps[1], p, tc, [&](std::pair<K, W>& kw) { table[kw.first].second.push_back(std::move(kw.second)); });
+    read<V>(deps[0], p, tc,
+            [&](std::pair<K, V>& kv) { table[kv.first].first.push_back(std::move(kv.second)); });
+    read<W>(deps[1], p, tc,
+            [&](std::pair<K, W>& kw) { table[kw.first].second.push_back(std::move(kw.second)); });
     drain(table, out);
   }
 
@@ -49,7 +51,8 @@ class CoGroupNode final : public RddNode<std::pair<K, std::pair<std::vector<V>, 
 
 // The dependency of one cogroup input: narrow if already partitioned by `part`.
 template <class K, class X>
-Dependency cogroup_dependency(const Rdd<std::pair<K, X>>& in, const std::shared_ptr<const Partitioner>& part) {
+Dependency cogroup_dependency(const Rdd<std::pair<K, X>>& in,
+                              const std::shared_ptr<const Partitioner>& part) {
   if (same_partitioner(in.partitioner(), part))
     return Dependency{Dependency::Kind::one_to_one, in.node_ptr(), nullptr};
   return with_typed_partitioner<K>(part, [&](auto typed) {

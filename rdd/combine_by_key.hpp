@@ -75,8 +75,8 @@ Rdd<T> Rdd<T>::fold_by_key(V zero, F f, std::int64_t n) const {
   using W = typename T::second_type;
   W z(std::move(zero));
   return detail::combine<K, W, W>(
-      *this, [z, f](W&& v) mutable { return static_cast<W>(std::invoke(f, W(z), std::move(v))); }, f, f,
-      n, "fold_by_key");
+      *this, [z, f](W&& v) mutable { return static_cast<W>(std::invoke(f, W(z), std::move(v))); },
+      f, f, n, "fold_by_key");
 }
 
 template <class T>
@@ -86,7 +86,10 @@ auto Rdd<T>::aggregate_by_key(U zero, Seq seq, Comb comb, std::int64_t n) const 
   using K = typename T::first_type;
   using V = typename T::second_type;
   return detail::combine<K, V, U>(
-      *this, [zero, seq](V&& v) mutable { return static_cast<U>(std::invoke(seq, U(zero), std::move(v))); },
+      *this,
+      [zero, seq](V&& v) mutable {
+        return static_cast<U>(std::invoke(seq, U(zero), std::move(v)));
+      },
       seq, comb, n, "aggregate_by_key");
 }
 

@@ -8,10 +8,10 @@
 namespace rill {
 
 struct Config {
-  int parallelism = 0;          // TBB arena size; 0 = all cores
-  int default_partitions = 0;   // 0 = parallelism for sources, max upstream for shuffles
-  int max_task_attempts = 4;    // spark.task.maxFailures
-  std::string checkpoint_dir;   // "" = a fresh directory under /tmp
+  int parallelism = 0;         // TBB arena size; 0 = all cores
+  int default_partitions = 0;  // 0 = parallelism for sources, max upstream for shuffles
+  int max_task_attempts = 4;   // spark.task.maxFailures
+  std::string checkpoint_dir;  // "" = a fresh directory under /tmp
   std::chrono::milliseconds block_interval{200};  // receivers: one block per interval
   std::int64_t receiver_max_rate = 0;             // records/s per receiver; 0 = unlimited
   bool backpressure = false;                      // adapt the rate from batch timings

@@ -3,13 +3,12 @@
 #pragma once
 #include <initializer_list>
 #include <memory>
-#include <string>
-#include <vector>
-
 #include <rill/rdd/config.hpp>
 #include <rill/rdd/parallel_collection.hpp>
 #include <rill/rdd/range_rdd.hpp>
 #include <rill/rdd/rdd.hpp>
+#include <string>
+#include <vector>
 
 namespace rill {
 
@@ -34,7 +33,8 @@ class Context {
   }
   // One partition per given vector, kept as it is (a receiver's blocks, for example).
   template <class T>
-  Rdd<T> parallelize_partitions(std::vector<std::vector<T>> parts, std::string op = "blocks") const {
+  Rdd<T> parallelize_partitions(std::vector<std::vector<T>> parts,
+                                std::string op = "blocks") const {
     typename detail::ParallelCollection<T>::Slices slices;
     slices.reserve(parts.size());
     for (auto& p : parts) slices.push_back(std::make_shared<const std::vector<T>>(std::move(p)));
@@ -65,7 +65,8 @@ class Context {
  private:
   template <class T>
   Rdd<T> from_slices(typename detail::ParallelCollection<T>::Slices slices, std::string op) const {
-    return Rdd<T>(std::make_shared<detail::ParallelCollection<T>>(state_, std::move(slices), std::move(op)));
+    return Rdd<T>(
+        std::make_shared<detail::ParallelCollection<T>>(state_, std::move(slices), std::move(op)));
   }
 
   std::shared_ptr<detail::ContextState> state_;

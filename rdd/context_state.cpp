@@ -1,10 +1,9 @@
-#include <rill/rdd/context_state.hpp>
-
-#include <thread>
 #include <unistd.h>
-#include <unordered_set>
 
+#include <rill/rdd/context_state.hpp>
 #include <rill/rdd/rdd_base.hpp>
+#include <thread>
+#include <unordered_set>
 
 namespace rill::detail {
 namespace {

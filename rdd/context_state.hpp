@@ -5,12 +5,11 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <string>
-#include <vector>
-
 #include <rill/rdd/block_manager.hpp>
 #include <rill/rdd/config.hpp>
 #include <rill/scheduler/dag_scheduler.hpp>
+#include <string>
+#include <vector>
 
 namespace rill::detail {
 
@@ -29,7 +28,8 @@ class ContextState {
   std::size_t source_partitions() const;
 
   // Runs a job, then writes and truncates every checkpoint the job's lineage asked for.
-  JobMetrics run_job(const std::shared_ptr<RddBase>& node, const std::vector<std::size_t>& partitions,
+  JobMetrics run_job(const std::shared_ptr<RddBase>& node,
+                     const std::vector<std::size_t>& partitions,
                      const DagScheduler::ResultTask& task, const std::string& name);
   // The checkpoint directory, created on first use.
   std::filesystem::path checkpoint_root();

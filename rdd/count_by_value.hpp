@@ -3,7 +3,6 @@
 // lookup computes only the key's partition when the RDD has a partitioner.
 #pragma once
 #include <map>
-
 #include <rill/rdd/actions.hpp>
 #include <rill/rdd/combine_by_key.hpp>
 #include <rill/rdd/map.hpp>
@@ -40,13 +39,16 @@ auto Rdd<T>::lookup(const typename U::first_type& key) const {
   using V = typename T::second_type;
   std::vector<std::size_t> parts;
   if (auto p = partitioner()) {
-    parts.push_back(detail::with_typed_partitioner<K>(p, [&](auto typed) { return typed->partition(key); }));
+    parts.push_back(
+        detail::with_typed_partitioner<K>(p, [&](auto typed) { return typed->partition(key); }));
   } else {
     for (std::size_t i = 0; i < num_partitions(); ++i) parts.push_back(i);
   }
   std::vector<std::vector<V>> found(num_partitions());
   if (!parts.empty())
-    run_job(parts, [&](std::size_t p, TaskContext& tc) {
+    run_job(
+        parts,
+        [&](std::size_t p, TaskContext& tc) {
           std::vector<V> out;
           auto sink = detail::callback_sink<T>([&](std::span<T> c) {
             for (auto& kv : c)
@@ -54,9 +56,11 @@ auto Rdd<T>::lookup(const typename U::first_type& key) const {
           });
           node_->compute_partition(p, tc, sink);
           found[p] = std::move(out);
-        }, "lookup");
+        },
+        "lookup");
   std::vector<V> all;
-  for (auto& f : found) all.insert(all.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+  for (auto& f : found)
+    all.insert(all.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
   return all;
 }
 

@@ -15,8 +15,10 @@ std::shared_ptr<const Partitioner> default_partitioner(std::int64_t n,
     if (p && (!best || p->num_partitions() > best->num_partitions())) best = p;
   }
   if (best) return best;
-  const auto configured = inputs.empty() ? 0 : inputs.front()->context()->config().default_partitions;
-  if (configured > 0) return std::make_shared<HashPartitioner>(static_cast<std::size_t>(configured));
+  const auto configured =
+      inputs.empty() ? 0 : inputs.front()->context()->config().default_partitions;
+  if (configured > 0)
+    return std::make_shared<HashPartitioner>(static_cast<std::size_t>(configured));
   return std::make_shared<HashPartitioner>(std::max<std::size_t>(largest, 1));
 }
 

@@ -33,24 +33,24 @@ Rdd<T> Rdd<T>::distinct() const {
 template <class T>
 Rdd<T> Rdd<T>::intersection(const Rdd<T>& other) const {
   using G = std::pair<T, std::pair<std::vector<detail::Unit>, std::vector<detail::Unit>>>;
-  return detail::make_narrow<T>(
-      detail::with_unit(*this).cogroup(detail::with_unit(other)),
-      detail::every_partition([](G& g, auto& emit) {
-        if (!g.second.first.empty() && !g.second.second.empty()) emit(std::move(g.first));
-      }),
-      "intersection");
+  return detail::make_narrow<T>(detail::with_unit(*this).cogroup(detail::with_unit(other)),
+                                detail::every_partition([](G& g, auto& emit) {
+                                  if (!g.second.first.empty() && !g.second.second.empty())
+                                    emit(std::move(g.first));
+                                }),
+                                "intersection");
 }
 
 template <class T>
 Rdd<T> Rdd<T>::subtract(const Rdd<T>& other) const {
   using G = std::pair<T, std::pair<std::vector<detail::Unit>, std::vector<detail::Unit>>>;
-  return detail::make_narrow<T>(
-      detail::with_unit(*this).cogroup(detail::with_unit(other)),
-      detail::every_partition([](G& g, auto& emit) {
-        if (g.second.second.empty())
-          for (std::size_t i = 0; i < g.second.first.size(); ++i) emit(g.first);
-      }),
-      "subtract");
+  return detail::make_narrow<T>(detail::with_unit(*this).cogroup(detail::with_unit(other)),
+                                detail::every_partition([](G& g, auto& emit) {
+                                  if (g.second.second.empty())
+                                    for (std::size_t i = 0; i < g.second.first.size(); ++i)
+                                      emit(g.first);
+                                }),
+                                "subtract");
 }
 
 }  // namespace rill

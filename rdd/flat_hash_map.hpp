@@ -13,9 +13,8 @@
 #include <cstring>
 #include <memory>
 #include <new>
-#include <utility>
-
 #include <rill/rdd/hash.hpp>
+#include <utility>
 
 namespace rill::detail {
 
@@ -154,7 +153,7 @@ class FlatHashMap {
     shift_ = 64;
   }
 
-  value_type* slots_ = nullptr;  // capacity_ slots; slot i holds a live pair iff ctrl_[i] != 0
+  value_type* slots_ = nullptr;   // capacity_ slots; slot i holds a live pair iff ctrl_[i] != 0
   std::uint8_t* ctrl_ = nullptr;  // 0 = empty, else 0x80 | low 7 bits of the hash
   std::size_t capacity_ = 0;      // 0 or a power of two
   std::size_t size_ = 0;

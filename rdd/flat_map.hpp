@@ -2,7 +2,6 @@
 // Narrow: outputs go straight into the next operator's chunk.
 #pragma once
 #include <ranges>
-
 #include <rill/rdd/narrow_node.hpp>
 
 namespace rill {
@@ -30,10 +29,10 @@ template <class T>
 template <class F>
 auto Rdd<T>::flat_map(F f) const {
   using U = typename detail::FlatMapOutput<F, T>::type;
-  return detail::make_narrow<U>(
-      *this,
-      detail::every_partition([f](T& x, auto& emit) mutable { detail::flat_apply(f, x, emit); }),
-      "flat_map");
+  return detail::make_narrow<U>(*this, detail::every_partition([f](T& x, auto& emit) mutable {
+    detail::flat_apply(f, x, emit);
+  }),
+                                "flat_map");
 }
 
 template <class T>
@@ -43,9 +42,9 @@ auto Rdd<T>::flat_map_values(F f) const {
   using K = typename T::first_type;
   using W = typename detail::FlatMapOutput<F, typename T::second_type>::type;
   return detail::make_narrow<std::pair<K, W>>(
-      *this,
-      detail::every_partition([f](T& kv, auto& emit) mutable {
-        detail::flat_apply(f, kv.second, [&](auto&& w) { emit(kv.first, std::forward<decltype(w)>(w)); });
+      *this, detail::every_partition([f](T& kv, auto& emit) mutable {
+        detail::flat_apply(f, kv.second,
+                           [&](auto&& w) { emit(kv.first, std::forward<decltype(w)>(w)); });
       }),
       "flat_map_values", true);
 }

@@ -25,8 +25,9 @@ auto Rdd<T>::group_by_key(std::int64_t n) const {
   };
   if (detail::same_partitioner(partitioner(), part))
     return detail::make_map_partitions(*this, group, "group_by_key", true);
-  return detail::make_map_partitions(partition_by(*std::dynamic_pointer_cast<const HashPartitioner>(part)),
-                                     group, "group_by_key", true);
+  return detail::make_map_partitions(
+      partition_by(*std::dynamic_pointer_cast<const HashPartitioner>(part)), group, "group_by_key",
+      true);
 }
 
 }  // namespace rill

@@ -1,11 +1,10 @@
 // HashPartitioner(n): key -> Hash(key) mod n (Spark's HashPartitioner).
 #pragma once
 #include <cstdint>
-#include <stdexcept>
-#include <string>
-
 #include <rill/rdd/hash.hpp>
 #include <rill/rdd/partitioner.hpp>
+#include <stdexcept>
+#include <string>
 
 namespace rill {
 

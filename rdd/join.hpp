@@ -3,7 +3,6 @@
 // std::nullopt. The result keeps the cogroup's partitioner.
 #pragma once
 #include <optional>
-
 #include <rill/rdd/cogroup.hpp>
 #include <rill/rdd/narrow_node.hpp>
 
@@ -12,12 +11,10 @@ namespace rill::detail {
 template <class Out, class G, class Emit>
 auto join_groups(const G& grouped, Emit emit_pairs, std::string op) {
   using In = typename G::value_type;
-  return make_narrow<Out>(
-      grouped,
-      every_partition([emit_pairs](In& kg, auto& emit) mutable {
-        emit_pairs(kg.first, kg.second.first, kg.second.second, emit);
-      }),
-      std::move(op), true);
+  return make_narrow<Out>(grouped, every_partition([emit_pairs](In& kg, auto& emit) mutable {
+                            emit_pairs(kg.first, kg.second.first, kg.second.second, emit);
+                          }),
+                          std::move(op), true);
 }
 
 }  // namespace rill::detail

@@ -9,11 +9,10 @@ template <class T>
 template <class F>
 auto Rdd<T>::map(F f) const {
   using U = detail::call_result_t<F, T>;
-  return detail::make_narrow<U>(
-      *this, detail::every_partition([f](T& x, auto& emit) mutable {
-        emit.emplace_result([&]() -> U { return detail::call(f, x); });
-      }),
-      "map");
+  return detail::make_narrow<U>(*this, detail::every_partition([f](T& x, auto& emit) mutable {
+    emit.emplace_result([&]() -> U { return detail::call(f, x); });
+  }),
+                                "map");
 }
 
 template <class T>
@@ -45,16 +44,15 @@ template <class T>
 auto Rdd<T>::keys() const {
   static_assert(detail::is_pair_v<T>, "keys needs an Rdd<std::pair<K, V>>");
   return detail::make_narrow<typename T::first_type>(
-      *this,
-      detail::every_partition([](T& kv, auto& emit) { emit(std::move(kv.first)); }), "keys");
+      *this, detail::every_partition([](T& kv, auto& emit) { emit(std::move(kv.first)); }), "keys");
 }
 
 template <class T>
 auto Rdd<T>::values() const {
   static_assert(detail::is_pair_v<T>, "values needs an Rdd<std::pair<K, V>>");
   return detail::make_narrow<typename T::second_type>(
-      *this,
-      detail::every_partition([](T& kv, auto& emit) { emit(std::move(kv.second)); }), "values");
+      *this, detail::every_partition([](T& kv, auto& emit) { emit(std::move(kv.second)); }),
+      "values");
 }
 
 }  // namespace rill

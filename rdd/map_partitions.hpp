@@ -3,7 +3,6 @@
 // materialised as a std::vector<T> for f.
 #pragma once
 #include <ranges>
-
 #include <rill/rdd/rdd.hpp>
 
 namespace rill::detail {

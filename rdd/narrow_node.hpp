@@ -3,9 +3,8 @@
 // op(T& x, emit); the node runs it over each parent chunk in an inlined loop, so a chain
 // of narrow operations is one pass with one virtual call per chunk per operator.
 #pragma once
-#include <string>
-
 #include <rill/rdd/rdd.hpp>
+#include <string>
 
 namespace rill::detail {
 

@@ -21,8 +21,8 @@ class ParallelCollection final : public RddNode<T> {
     const std::size_t len = data.size();
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t b = i * len / n, e = (i + 1) * len / n;
-      out.push_back(std::make_shared<const std::vector<T>>(std::make_move_iterator(data.begin() + b),
-                                                           std::make_move_iterator(data.begin() + e)));
+      out.push_back(std::make_shared<const std::vector<T>>(
+          std::make_move_iterator(data.begin() + b), std::make_move_iterator(data.begin() + e)));
     }
     return out;
   }

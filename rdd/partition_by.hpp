@@ -12,10 +12,10 @@ Rdd<T> shuffle_by(const Rdd<T>& in, std::shared_ptr<const P> part, std::string o
     return [p = part.get()](const T& kv) { return p->partition(kv.first); };
   };
   using Writer = PartitionWriter<T, decltype(make_part)>;
-  auto dep = std::make_shared<ShuffleDep<T, std::vector<T>, Writer>>(in.node_ptr(), part->num_partitions(),
-                                                                   Writer{make_part});
-  return make_shuffled<T>(std::shared_ptr<ShuffleOutput<std::vector<T>>>(dep), ConcatBuckets{}, std::move(op),
-                          part);
+  auto dep = std::make_shared<ShuffleDep<T, std::vector<T>, Writer>>(
+      in.node_ptr(), part->num_partitions(), Writer{make_part});
+  return make_shuffled<T>(std::shared_ptr<ShuffleOutput<std::vector<T>>>(dep), ConcatBuckets{},
+                          std::move(op), part);
 }
 
 }  // namespace rill::detail

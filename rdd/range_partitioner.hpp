@@ -4,7 +4,6 @@
 #pragma once
 #include <algorithm>
 #include <random>
-
 #include <rill/rdd/hash_partitioner.hpp>
 #include <rill/rdd/rdd.hpp>
 
@@ -20,7 +19,8 @@ class RangePartitioner final : public Partitioner {
     if (parts > 1) bounds_ = sample_bounds(parts, rdd);
   }
   // Explicit bounds, ascending; partition i holds keys in (bounds[i-1], bounds[i]].
-  RangePartitioner(std::vector<K> bounds, bool ascending) : bounds_(std::move(bounds)), ascending_(ascending) {}
+  RangePartitioner(std::vector<K> bounds, bool ascending)
+      : bounds_(std::move(bounds)), ascending_(ascending) {}
 
   std::size_t num_partitions() const override { return bounds_.size() + 1; }
   bool equals(const Partitioner& other) const override {
@@ -28,11 +28,12 @@ class RangePartitioner final : public Partitioner {
     return r && r->ascending_ == ascending_ && r->bounds_ == bounds_;
   }
   std::string describe() const override {
-    return "RangePartitioner(" + std::to_string(num_partitions()) + (ascending_ ? ", asc)" : ", desc)");
+    return "RangePartitioner(" + std::to_string(num_partitions()) +
+           (ascending_ ? ", asc)" : ", desc)");
   }
   std::size_t partition(const K& key) const {
-    const auto i = static_cast<std::size_t>(
-        std::lower_bound(bounds_.begin(), bounds_.end(), key) - bounds_.begin());
+    const auto i = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), key) -
+                                            bounds_.begin());
     return ascending_ ? i : bounds_.size() - i;
   }
   const std::vector<K>& bounds() const { return bounds_; }
@@ -50,7 +51,9 @@ class RangePartitioner final : public Partitioner {
       std::int64_t seen = 0;
     };
     std::vector<Sample> samples(rdd.num_partitions());
-    rdd.run_job({}, [&](std::size_t p, TaskContext& tc) {
+    rdd.run_job(
+        {},
+        [&](std::size_t p, TaskContext& tc) {
           Sample s;
           std::mt19937_64 rng(0x5eed ^ (p * 0x9e3779b97f4a7c15ULL));
           auto sink = detail::callback_sink<std::pair<K, V>>([&](std::span<std::pair<K, V>> c) {
@@ -67,7 +70,8 @@ class RangePartitioner final : public Partitioner {
           });
           rdd.node().compute_partition(p, tc, sink);
           samples[p] = std::move(s);
-        }, "RangePartitioner sample");
+        },
+        "RangePartitioner sample");
     std::vector<std::pair<K, double>> weighted;
     double total = 0;
     for (auto& s : samples) {
@@ -109,8 +113,9 @@ decltype(auto) with_typed_partitioner(const std::shared_ptr<const Partitioner>& 
   if (auto h = std::dynamic_pointer_cast<const HashPartitioner>(p)) return f(h);
   if (auto r = std::dynamic_pointer_cast<const RangePartitioner<K>>(p)) return f(r);
   if (auto u = std::dynamic_pointer_cast<const KeyPartitioner<K>>(p)) return f(u);
-  throw std::invalid_argument("partitioner " + p->describe() +
-                              " cannot partition this key type (derive from rill::KeyPartitioner<K>)");
+  throw std::invalid_argument(
+      "partitioner " + p->describe() +
+      " cannot partition this key type (derive from rill::KeyPartitioner<K>)");
 }
 
 }  // namespace detail

@@ -7,13 +7,12 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <string>
-#include <utility>
-#include <vector>
-
 #include <rill/rdd/partitioner.hpp>
 #include <rill/rdd/rdd_node.hpp>
 #include <rill/rdd/traits.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace rill {
 
@@ -78,7 +77,7 @@ class Rdd {
   std::vector<T> take_ordered(std::int64_t n, Cmp cmp) const;
   std::map<T, std::int64_t> count_by_value() const;
   template <class F>
-  void foreach(F f) const;
+  void foreach (F f) const;
   template <class F>
   void foreach_partition(F f) const;  // f(const std::vector<T>&)
   void save_as_text_file(const std::string& dir) const;

@@ -1,6 +1,5 @@
-#include <rill/rdd/rdd_base.hpp>
-
 #include <cstdio>
+#include <rill/rdd/rdd_base.hpp>
 #include <stdexcept>
 
 namespace rill::detail {
@@ -30,8 +29,9 @@ bool RddBase::materialized() const {
 
 std::string RddBase::describe() const {
   std::string s = kind_ + "[" + std::to_string(id_) + "] at " + op_;
-  if (persisted_) s += " [Memory cached " + std::to_string(ctx_->blocks().count(id_)) + "/" +
-                       std::to_string(num_partitions_) + "]";
+  if (persisted_)
+    s += " [Memory cached " + std::to_string(ctx_->blocks().count(id_)) + "/" +
+         std::to_string(num_partitions_) + "]";
   if (is_checkpointed()) s += " [checkpointed]";
   return s;
 }

@@ -5,12 +5,11 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <string>
-#include <vector>
-
 #include <rill/rdd/context_state.hpp>
 #include <rill/rdd/partitioner.hpp>
 #include <rill/scheduler/lineage.hpp>
+#include <string>
+#include <vector>
 
 namespace rill::detail {
 
@@ -60,7 +59,7 @@ class RddBase : public LineageNode, public std::enable_shared_from_this<RddBase>
   std::atomic<bool> persisted_{false};
   std::atomic<int> checkpoint_state_{kNone};
   mutable std::mutex mutex_;
-  std::vector<Dependency> deps_;         // guarded by mutex_; cleared by complete_checkpoint
+  std::vector<Dependency> deps_;          // guarded by mutex_; cleared by complete_checkpoint
   std::filesystem::path checkpoint_dir_;  // guarded by mutex_
   std::vector<bool> checkpoint_done_;     // guarded by mutex_, per partition
 };

@@ -5,11 +5,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <span>
-#include <vector>
-
 #include <rill/rdd/chunk_sink.hpp>
 #include <rill/rdd/rdd_base.hpp>
+#include <span>
+#include <vector>
 
 namespace rill::detail {
 
@@ -36,7 +35,8 @@ class RddNode : public RddBase {
       return;
     }
     std::shared_ptr<const std::vector<T>> data;
-    if (keep) data = std::static_pointer_cast<const std::vector<T>>(context()->blocks().get(id(), p));
+    if (keep)
+      data = std::static_pointer_cast<const std::vector<T>>(context()->blocks().get(id(), p));
     if (!data) {
       auto fresh = std::make_shared<std::vector<T>>();
       CollectSink<T> sink(*fresh);

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
 #include <rill/rdd/rdd.hpp>
 #include <rill/rdd/text_format.hpp>
 
@@ -19,8 +18,11 @@ void Rdd<T>::save_as_text_file(const std::string& dir) const {
   if (fs::exists(root, ec) && !fs::is_empty(root, ec))
     throw std::invalid_argument("save_as_text_file: output directory '" + dir + "' already exists");
   fs::create_directories(root, ec);
-  if (ec) throw std::runtime_error("save_as_text_file: cannot create '" + dir + "': " + ec.message());
-  run_job({}, [&](std::size_t p, TaskContext& tc) {
+  if (ec)
+    throw std::runtime_error("save_as_text_file: cannot create '" + dir + "': " + ec.message());
+  run_job(
+      {},
+      [&](std::size_t p, TaskContext& tc) {
         char name[32];
         std::snprintf(name, sizeof name, "part-%05zu", p);
         const auto file = root / name;
@@ -39,7 +41,8 @@ void Rdd<T>::save_as_text_file(const std::string& dir) const {
         os.close();
         if (!os) throw std::runtime_error("save_as_text_file: cannot write " + tmp.string());
         fs::rename(tmp, file);
-      }, "save_as_text_file");
+      },
+      "save_as_text_file");
   std::ofstream(root / "_SUCCESS");
 }
 

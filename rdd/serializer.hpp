@@ -20,16 +20,21 @@ struct Serializer;  // no definition: a type without one cannot be checkpointed
 
 template <class T>
 struct Serializer<T, std::enable_if_t<std::is_trivially_copyable_v<T>>> {
-  static void write(std::ostream& os, const T& x) { os.write(reinterpret_cast<const char*>(&x), sizeof x); }
+  static void write(std::ostream& os, const T& x) {
+    os.write(reinterpret_cast<const char*>(&x), sizeof x);
+  }
   static T read(std::istream& is) {
     T x;
-    if (!is.read(reinterpret_cast<char*>(&x), sizeof x)) throw std::runtime_error("truncated record");
+    if (!is.read(reinterpret_cast<char*>(&x), sizeof x))
+      throw std::runtime_error("truncated record");
     return x;
   }
 };
 
 namespace detail {
-inline void write_size(std::ostream& os, std::size_t n) { Serializer<std::uint64_t>::write(os, n); }
+inline void write_size(std::ostream& os, std::size_t n) {
+  Serializer<std::uint64_t>::write(os, n);
+}
 inline std::size_t read_size(std::istream& is, std::size_t limit = std::size_t(1) << 40) {
   auto n = Serializer<std::uint64_t>::read(is);
   if (n > limit) throw std::runtime_error("corrupt length " + std::to_string(n));
@@ -45,13 +50,15 @@ struct Serializer<std::string> {
   }
   static std::string read(std::istream& is) {
     std::string s(detail::read_size(is, std::size_t(1) << 32), '\0');
-    if (!is.read(s.data(), static_cast<std::streamsize>(s.size()))) throw std::runtime_error("truncated string");
+    if (!is.read(s.data(), static_cast<std::streamsize>(s.size())))
+      throw std::runtime_error("truncated string");
     return s;
   }
 };
 
 template <class A, class B>
-struct Serializer<std::pair<A, B>, std::enable_if_t<!std::is_trivially_copyable_v<std::pair<A, B>>>> {
+struct Serializer<std::pair<A, B>,
+                  std::enable_if_t<!std::is_trivially_copyable_v<std::pair<A, B>>>> {
   static void write(std::ostream& os, const std::pair<A, B>& p) {
     Serializer<A>::write(os, p.first);
     Serializer<B>::write(os, p.second);
@@ -63,11 +70,15 @@ struct Serializer<std::pair<A, B>, std::enable_if_t<!std::is_trivially_copyable_
 };
 
 template <class... Ts>
-struct Serializer<std::tuple<Ts...>, std::enable_if_t<!std::is_trivially_copyable_v<std::tuple<Ts...>>>> {
+struct Serializer<std::tuple<Ts...>,
+                  std::enable_if_t<!std::is_trivially_copyable_v<std::tuple<Ts...>>>> {
   static void write(std::ostream& os, const std::tuple<Ts...>& t) {
-    std::apply([&](const auto&... x) { (Serializer<std::decay_t<decltype(x)>>::write(os, x), ...); }, t);
+    std::apply(
+        [&](const auto&... x) { (Serializer<std::decay_t<decltype(x)>>::write(os, x), ...); }, t);
   }
-  static std::tuple<Ts...> read(std::istream& is) { return std::tuple<Ts...>{Serializer<Ts>::read(is)...}; }
+  static std::tuple<Ts...> read(std::istream& is) {
+    return std::tuple<Ts...>{Serializer<Ts>::read(is)...};
+  }
 };
 
 template <class T>
@@ -84,7 +95,8 @@ struct Serializer<std::vector<T>> {
 };
 
 template <class T>
-struct Serializer<std::optional<T>, std::enable_if_t<!std::is_trivially_copyable_v<std::optional<T>>>> {
+struct Serializer<std::optional<T>,
+                  std::enable_if_t<!std::is_trivially_copyable_v<std::optional<T>>>> {
   static void write(std::ostream& os, const std::optional<T>& o) {
     Serializer<bool>::write(os, o.has_value());
     if (o) Serializer<T>::write(os, *o);

@@ -4,7 +4,6 @@
 // shuffle files); buckets are immutable once written, so retried reducers read them again.
 #pragma once
 #include <mutex>
-
 #include <rill/rdd/flat_hash_map.hpp>
 #include <rill/rdd/hash_partitioner.hpp>
 #include <rill/rdd/rdd.hpp>
@@ -133,9 +132,9 @@ class ShuffledNode final : public RddNode<U> {
  public:
   ShuffledNode(std::shared_ptr<ShuffleOutput<Bucket>> dep, Reduce reduce, std::string op,
                std::shared_ptr<const Partitioner> partitioner)
-      : RddNode<U>(context_of(*dep),
-                   dep->num_reduce_partitions(),
-                   {Dependency{Dependency::Kind::shuffle, nullptr, dep}}, "ShuffledRdd", std::move(op)),
+      : RddNode<U>(context_of(*dep), dep->num_reduce_partitions(),
+                   {Dependency{Dependency::Kind::shuffle, nullptr, dep}}, "ShuffledRdd",
+                   std::move(op)),
         reduce_(std::move(reduce)) {
     this->set_partitioner(std::move(partitioner));
   }

@@ -3,7 +3,6 @@
 // an extra job, as in Spark.
 #pragma once
 #include <algorithm>
-
 #include <rill/rdd/map.hpp>
 #include <rill/rdd/range_partitioner.hpp>
 #include <rill/rdd/shuffle.hpp>
@@ -13,16 +12,19 @@ namespace rill::detail {
 struct SortBuckets {
   bool ascending;
   template <class T>
-  void operator()(const std::vector<const std::vector<T>*>& buckets, TaskContext&, ChunkSink<T>& out) const {
+  void operator()(const std::vector<const std::vector<T>*>& buckets, TaskContext&,
+                  ChunkSink<T>& out) const {
     std::vector<T> all;
     std::size_t total = 0;
     for (const auto* b : buckets) total += b->size();
     all.reserve(total);
     for (const auto* b : buckets) all.insert(all.end(), b->begin(), b->end());
     if (ascending)
-      std::stable_sort(all.begin(), all.end(), [](const T& a, const T& b) { return a.first < b.first; });
+      std::stable_sort(all.begin(), all.end(),
+                       [](const T& a, const T& b) { return a.first < b.first; });
     else
-      std::stable_sort(all.begin(), all.end(), [](const T& a, const T& b) { return b.first < a.first; });
+      std::stable_sort(all.begin(), all.end(),
+                       [](const T& a, const T& b) { return b.first < a.first; });
     push_owned(all, out);
   }
 };

@@ -4,9 +4,8 @@
 #pragma once
 #include <algorithm>
 #include <functional>
-#include <stdexcept>
-
 #include <rill/rdd/rdd.hpp>
+#include <stdexcept>
 
 namespace rill {
 
@@ -22,7 +21,9 @@ std::vector<T> Rdd<T>::take(std::int64_t n) const {
     for (std::size_t p = next; p < end; ++p) parts.push_back(p);
     std::vector<std::vector<T>> got(parts.size());
     const std::size_t need = want - result.size();
-    run_job(parts, [&](std::size_t p, TaskContext& tc) {
+    run_job(
+        parts,
+        [&](std::size_t p, TaskContext& tc) {
           std::vector<T> out;
           auto sink = detail::callback_sink<T>([&](std::span<T> c) {
             for (auto& x : c)
@@ -30,7 +31,8 @@ std::vector<T> Rdd<T>::take(std::int64_t n) const {
           });
           node_->compute_partition(p, tc, sink);
           got[p - next] = std::move(out);
-        }, "take");
+        },
+        "take");
     for (auto& g : got)
       for (auto& x : g)
         if (result.size() < want) result.push_back(std::move(x));
@@ -54,7 +56,9 @@ std::vector<T> Rdd<T>::take_ordered(std::int64_t n, Cmp cmp) const {
   const std::size_t k = static_cast<std::size_t>(n);
   std::vector<std::vector<T>> parts(num_partitions());
   if (k > 0) {
-    run_job({}, [&](std::size_t p, TaskContext& tc) {
+    run_job(
+        {},
+        [&](std::size_t p, TaskContext& tc) {
           std::vector<T> heap;  // max-heap by cmp of the k smallest seen so far
           auto sink = detail::callback_sink<T>([&](std::span<T> c) {
             for (auto& x : c) {
@@ -70,11 +74,13 @@ std::vector<T> Rdd<T>::take_ordered(std::int64_t n, Cmp cmp) const {
           });
           node_->compute_partition(p, tc, sink);
           parts[p] = std::move(heap);
-        }, "take_ordered");
+        },
+        "take_ordered");
   }
   std::vector<T> all;
-  for (auto& part : parts) all.insert(all.end(), std::make_move_iterator(part.begin()),
-                                      std::make_move_iterator(part.end()));
+  for (auto& part : parts)
+    all.insert(all.end(), std::make_move_iterator(part.begin()),
+               std::make_move_iterator(part.end()));
   const std::size_t m = std::min(k, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(m), all.end(), cmp);
   all.resize(m);

@@ -1,13 +1,13 @@
-#include <rill/rdd/context.hpp>
-#include <rill/rdd/text_file.hpp>
+#include <fcntl.h>
+#include <glob.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
-#include <glob.h>
-#include <unistd.h>
+#include <rill/rdd/context.hpp>
+#include <rill/rdd/text_file.hpp>
 
 namespace rill::detail {
 namespace {
@@ -19,16 +19,19 @@ constexpr double kSplitSlop = 1.1;                // Hadoop's SPLIT_SLOP
 class File {
  public:
   explicit File(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0) throw std::runtime_error("text_file: cannot open " + path + ": " + std::strerror(errno));
+    if (fd_ < 0)
+      throw std::runtime_error("text_file: cannot open " + path + ": " + std::strerror(errno));
   }
   ~File() { ::close(fd_); }
   File(const File&) = delete;
   File& operator=(const File&) = delete;
-  std::size_t read_at(char* buf, std::size_t n, std::uint64_t offset, const std::string& path) const {
+  std::size_t read_at(char* buf, std::size_t n, std::uint64_t offset,
+                      const std::string& path) const {
     for (;;) {
       auto r = ::pread(fd_, buf, n, static_cast<off_t>(offset));
       if (r >= 0) return static_cast<std::size_t>(r);
-      if (errno != EINTR) throw std::runtime_error("text_file: cannot read " + path + ": " + std::strerror(errno));
+      if (errno != EINTR)
+        throw std::runtime_error("text_file: cannot read " + path + ": " + std::strerror(errno));
     }
   }
 
@@ -43,7 +46,8 @@ std::vector<std::string> match_files(const std::string& pattern) {
   std::error_code ec;
   if (fs::is_directory(pattern, ec)) {
     for (const auto& e : fs::directory_iterator(pattern, ec))
-      if (e.is_regular_file() && e.path().filename().string().front() != '.') files.push_back(e.path().string());
+      if (e.is_regular_file() && e.path().filename().string().front() != '.')
+        files.push_back(e.path().string());
   } else {
     glob_t g{};
     if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
@@ -51,12 +55,14 @@ std::vector<std::string> match_files(const std::string& pattern) {
         if (fs::is_regular_file(g.gl_pathv[i], ec)) files.emplace_back(g.gl_pathv[i]);
     ::globfree(&g);
   }
-  if (files.empty()) throw std::runtime_error("text_file: input path '" + pattern + "' matches no file");
+  if (files.empty())
+    throw std::runtime_error("text_file: input path '" + pattern + "' matches no file");
   std::sort(files.begin(), files.end());
   return files;
 }
 
-std::vector<FileSplit> plan_splits(const std::vector<std::string>& files, std::size_t min_partitions) {
+std::vector<FileSplit> plan_splits(const std::vector<std::string>& files,
+                                   std::size_t min_partitions) {
   std::vector<std::uint64_t> sizes;
   std::uint64_t total = 0;
   for (const auto& f : files) {
@@ -82,7 +88,8 @@ std::vector<FileSplit> plan_splits(const std::vector<std::string>& files, std::s
   }
   // Fewer bytes than partitions asked for: empty splits at the end keep the promise of at
   // least min_partitions partitions (a split starting at end of file reads no line).
-  while (splits.size() < min_partitions) splits.push_back({files.back(), sizes.back(), sizes.back()});
+  while (splits.size() < min_partitions)
+    splits.push_back({files.back(), sizes.back(), sizes.back()});
   return splits;
 }
 
@@ -95,7 +102,7 @@ void TextFileRdd::compute(std::size_t p, TaskContext& tc, ChunkSink<std::string>
   File file(s.path);
   constexpr std::size_t kBuf = 1 << 20;
   std::vector<char> buf(kBuf);
-  std::size_t have = 0, pos = 0;      // valid bytes in buf, parse position
+  std::size_t have = 0, pos = 0;       // valid bytes in buf, parse position
   std::uint64_t buf_offset = s.start;  // file offset of buf[0]
   bool eof = false;
   auto refill = [&] {
@@ -152,13 +159,14 @@ void TextFileRdd::compute(std::size_t p, TaskContext& tc, ChunkSink<std::string>
 namespace rill {
 
 Rdd<std::string> Context::text_file(const std::string& path) const {
-  return text_file(path, static_cast<std::int64_t>(std::min<std::size_t>(state_->source_partitions(), 2)));
+  return text_file(
+      path, static_cast<std::int64_t>(std::min<std::size_t>(state_->source_partitions(), 2)));
 }
 
 Rdd<std::string> Context::text_file(const std::string& path, std::int64_t min_partitions) const {
   const auto n = detail::checked_partitions(min_partitions, "text_file");
-  return Rdd<std::string>(
-      std::make_shared<detail::TextFileRdd>(state_, detail::plan_splits(detail::match_files(path), n)));
+  return Rdd<std::string>(std::make_shared<detail::TextFileRdd>(
+      state_, detail::plan_splits(detail::match_files(path), n)));
 }
 
 }  // namespace rill

@@ -3,10 +3,9 @@
 // partial line it starts in and reads past its end to finish its last line, so each
 // line is read exactly once however the bytes are cut.
 #pragma once
+#include <rill/rdd/rdd.hpp>
 #include <string>
 #include <vector>
-
-#include <rill/rdd/rdd.hpp>
 
 namespace rill::detail {
 
@@ -18,7 +17,8 @@ struct FileSplit {
 
 // Every file `pattern` names: a file, a directory (its files), or a glob. Throws if none.
 std::vector<std::string> match_files(const std::string& pattern);
-std::vector<FileSplit> plan_splits(const std::vector<std::string>& files, std::size_t min_partitions);
+std::vector<FileSplit> plan_splits(const std::vector<std::string>& files,
+                                   std::size_t min_partitions);
 
 class TextFileRdd final : public RddNode<std::string> {
  public:

@@ -16,7 +16,9 @@ template <class T>
 void write_text(std::ostream& os, const T& x);
 
 template <class T>
-concept Streamable = requires(std::ostream& os, const T& x) { os << x; };
+concept Streamable = requires(std::ostream& os, const T& x) {
+  os << x;
+};
 
 template <class A, class B>
 void write_text(std::ostream& os, const std::pair<A, B>& p) {

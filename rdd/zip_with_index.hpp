@@ -11,12 +11,16 @@ Rdd<std::pair<T, std::int64_t>> Rdd<T>::zip_with_index() const {
   std::vector<std::int64_t> starts(num_partitions(), 0);
   if (num_partitions() > 1) {
     std::vector<std::int64_t> counts(num_partitions(), 0);
-    run_job({}, [&](std::size_t p, TaskContext& tc) {
+    run_job(
+        {},
+        [&](std::size_t p, TaskContext& tc) {
           std::int64_t n = 0;
-          auto sink = detail::callback_sink<T>([&](std::span<T> c) { n += std::int64_t(c.size()); });
+          auto sink =
+              detail::callback_sink<T>([&](std::span<T> c) { n += std::int64_t(c.size()); });
           node_->compute_partition(p, tc, sink);
           counts[p] = n;
-        }, "zip_with_index count");
+        },
+        "zip_with_index count");
     for (std::size_t p = 1; p < counts.size(); ++p) starts[p] = starts[p - 1] + counts[p - 1];
   }
   return detail::make_narrow<std::pair<T, std::int64_t>>(

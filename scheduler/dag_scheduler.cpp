@@ -1,11 +1,11 @@
-#include <rill/scheduler/dag_scheduler.hpp>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/parallel_for.h>
 
 #include <chrono>
 #include <exception>
 #include <map>
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/flow_graph.h>
-#include <oneapi/tbb/parallel_for.h>
+#include <rill/scheduler/dag_scheduler.hpp>
 #include <unordered_set>
 
 namespace rill {
@@ -101,8 +101,8 @@ DagScheduler::DagScheduler(int parallelism, int max_task_attempts)
     : parallelism_(parallelism), max_task_attempts_(max_task_attempts), arena_(parallelism) {}
 
 JobMetrics DagScheduler::run_job(const std::shared_ptr<LineageNode>& final_node,
-                                 const std::vector<std::size_t>& partitions,
-                                 const ResultTask& task, const std::string& name) {
+                                 const std::vector<std::size_t>& partitions, const ResultTask& task,
+                                 const std::string& name) {
   JobMetrics job;
   job.job_id = next_job_id_++;
   job.name = name;
@@ -116,8 +116,7 @@ JobMetrics DagScheduler::run_job(const std::shared_ptr<LineageNode>& final_node,
   std::exception_ptr error;  // the first failure, guarded by error_mutex
   std::atomic<bool> failed{false};
 
-  auto run_task = [&](std::size_t stage_idx, std::size_t partition, TaskMetrics& tm,
-                      auto&& body) {
+  auto run_task = [&](std::size_t stage_idx, std::size_t partition, TaskMetrics& tm, auto&& body) {
     std::string last_error;
     for (int attempt = 0; attempt < max_task_attempts_; ++attempt) {
       if (failed.load()) return;

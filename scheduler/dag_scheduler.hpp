@@ -2,19 +2,19 @@
 // oneTBB flow graph (one node per stage, edges from parent stages) inside the context's
 // task arena; each stage runs its partition tasks in parallel, retrying failed ones.
 #pragma once
+#include <oneapi/tbb/task_arena.h>
+
 #include <atomic>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <rill/scheduler/job_metrics.hpp>
+#include <rill/scheduler/lineage.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <oneapi/tbb/task_arena.h>
-#include <rill/scheduler/job_metrics.hpp>
-#include <rill/scheduler/lineage.hpp>
 
 namespace rill {
 

@@ -4,10 +4,9 @@
 #pragma once
 #include <cstddef>
 #include <memory>
+#include <rill/scheduler/task_context.hpp>
 #include <string>
 #include <vector>
-
-#include <rill/scheduler/task_context.hpp>
 
 namespace rill::detail {
 
@@ -33,7 +32,7 @@ class ShuffleDependency {
 struct Dependency {
   enum class Kind { one_to_one, range, shuffle };
   Kind kind = Kind::one_to_one;
-  std::shared_ptr<LineageNode> parent;          // for narrow dependencies
+  std::shared_ptr<LineageNode> parent;         // for narrow dependencies
   std::shared_ptr<ShuffleDependency> shuffle;  // for shuffle dependencies
 };
 

@@ -1,8 +1,7 @@
 // Written only against shared/API.md: word count, checked against a serial loop.
-#include <rill/rill.hpp>
-
 #include <iostream>
 #include <map>
+#include <rill/rill.hpp>
 #include <sstream>
 
 int main() {
@@ -15,7 +14,9 @@ int main() {
                       for (std::string s; in >> s;) w.push_back(s);
                       return w;
                     })
-                    .map([](const std::string& w) { return std::pair{w, 1L}; })
+                    .map([](const std::string& w) {
+                      return std::pair{w, 1L};
+                    })
                     .reduce_by_key(std::plus<>{})
                     .collect_as_map();
   std::map<std::string, long> expected;

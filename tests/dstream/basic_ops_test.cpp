@@ -10,7 +10,9 @@ TEST(DStreamBasic, MapFilterFlatMapMatchPerBatchReference) {
   auto in = h.ssc.queue_stream(h.queue_of(kBatches));
   auto out = in.map([](int x) { return x * 10; })
                  .filter([](int x) { return x % 20 != 0; })
-                 .flat_map([](int x) { return std::vector<int>{x, x + 1}; });
+                 .flat_map([](int x) {
+                   return std::vector<int>{x, x + 1};
+                 });
   Collector<int> c(out);
   h.ssc.start();
   h.run_batches(7);

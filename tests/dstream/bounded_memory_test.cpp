@@ -11,7 +11,8 @@ TEST(DStreamBoundedMemory, TenThousandBatchesKeepRetainedRddsAndCachedPartitions
   StreamHarness h(10ms, Config{.parallelism = 2, .default_partitions = 1});
   TempDir ckpt;
   h.ssc.checkpoint(ckpt.str());
-  auto in = h.ssc.queue_stream(std::deque<Rdd<KV>>{}, true, h.ctx.parallelize(std::vector<KV>{{1, 1}, {2, 1}}, 1));
+  auto in = h.ssc.queue_stream(std::deque<Rdd<KV>>{}, true,
+                               h.ctx.parallelize(std::vector<KV>{{1, 1}, {2, 1}}, 1));
   auto windowed = in.window(50ms, 20ms).count();
   auto inverse = in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 100ms, 10ms);
   auto state = in.update_state_by_key([](const std::vector<int>& v, std::optional<long> s) {
@@ -49,7 +50,8 @@ TEST(DStreamBoundedMemory, TenThousandBatchesKeepRetainedRddsAndCachedPartitions
   std::size_t ckpt_dirs = 0;
   for (auto& stream : std::filesystem::directory_iterator(ckpt.path))
     if (stream.is_directory())
-      for ([[maybe_unused]] auto& rdd : std::filesystem::directory_iterator(stream.path())) ++ckpt_dirs;
+      for ([[maybe_unused]] auto& rdd : std::filesystem::directory_iterator(stream.path()))
+        ++ckpt_dirs;
   EXPECT_LE(ckpt_dirs, 8u);
 }
 

@@ -1,7 +1,7 @@
-#include "dstream/stream_test_support.hpp"
-
 #include <condition_variable>
 #include <fstream>
+
+#include "dstream/stream_test_support.hpp"
 
 namespace rill::test {
 namespace {
@@ -28,7 +28,8 @@ TEST(StreamingContextLifecycle, StartTwiceAndDefineAfterStartAreRefused) {
 
 TEST(StreamingContextLifecycle, AwaitTerminationTimesOutWhileRunning) {
   StreamHarness h;
-  h.ssc.queue_stream(h.queue_of(std::vector<std::vector<int>>{})).foreach_rdd([](const Rdd<int>&) {});
+  h.ssc.queue_stream(h.queue_of(std::vector<std::vector<int>>{})).foreach_rdd([](const Rdd<int>&) {
+  });
   h.ssc.start();
   EXPECT_FALSE(h.ssc.await_termination_or_timeout(1ms));
   h.ssc.stop();
@@ -36,9 +37,8 @@ TEST(StreamingContextLifecycle, AwaitTerminationTimesOutWhileRunning) {
 
 TEST(StreamingContextLifecycle, JobFailureIsRethrownByAwaitTermination) {
   StreamHarness h;
-  h.ssc.queue_stream(h.queue_of(std::vector<std::vector<int>>{{1}})).foreach_rdd([](const Rdd<int>&) {
-    throw std::runtime_error("boom");
-  });
+  h.ssc.queue_stream(h.queue_of(std::vector<std::vector<int>>{{1}}))
+      .foreach_rdd([](const Rdd<int>&) { throw std::runtime_error("boom"); });
   h.ssc.start();
   h.run_batches(1);
   EXPECT_THROW(h.ssc.await_termination(), std::runtime_error);
@@ -74,7 +74,8 @@ TEST(StreamingContextLifecycle, InputReadOnceAndSharedByAllConsumers) {
 TEST(StreamingContextLifecycle, OutputsOfABatchRunInDefinitionOrderAndBatchesInTimeOrder) {
   for (int concurrent : {1, 3}) {
     StreamHarness h(100ms, Config{.parallelism = 2, .concurrent_jobs = concurrent});
-    auto in = h.ssc.queue_stream(h.queue_of(std::vector<std::vector<int>>(12, std::vector<int>{1, 2})));
+    auto in =
+        h.ssc.queue_stream(h.queue_of(std::vector<std::vector<int>>(12, std::vector<int>{1, 2})));
     std::mutex m;
     std::vector<std::pair<int, std::int64_t>> log;
     for (int op = 0; op < 3; ++op)
@@ -220,9 +221,15 @@ struct EventLog : StreamingListener {
   void on_batch_submitted(const BatchInfo& b) override { add("submitted", b); }
   void on_batch_started(const BatchInfo& b) override { add("started", b); }
   void on_batch_completed(const BatchInfo& b) override { add("completed", b); }
-  void on_receiver_started(const ReceiverInfo& r) override { receiver("receiver_started " + r.name); }
-  void on_receiver_stopped(const ReceiverInfo& r) override { receiver("receiver_stopped " + r.name); }
-  void on_receiver_error(const ReceiverInfo& r) override { receiver("receiver_error " + r.last_error); }
+  void on_receiver_started(const ReceiverInfo& r) override {
+    receiver("receiver_started " + r.name);
+  }
+  void on_receiver_stopped(const ReceiverInfo& r) override {
+    receiver("receiver_stopped " + r.name);
+  }
+  void on_receiver_error(const ReceiverInfo& r) override {
+    receiver("receiver_error " + r.last_error);
+  }
   void add(const std::string& what, const BatchInfo& b) {
     std::lock_guard lock(m);
     events.push_back(what + " " + std::to_string(b.batch_time.count()));
@@ -256,9 +263,10 @@ TEST(StreamingContextInputs, ReceiverBlocksBecomeBatchesAndListenersSeeEvents) {
   h.ssc.stop();
   EXPECT_EQ(c.in_order(), (std::vector<std::vector<int>>{{1, 2, 3}, {}, {4}}));
   std::lock_guard lock(log.m);
-  EXPECT_EQ(log.events, (std::vector<std::string>{"submitted 100", "started 100", "completed 100",
-                                                   "submitted 200", "started 200", "completed 200",
-                                                   "submitted 300", "started 300", "completed 300"}));
+  EXPECT_EQ(log.events,
+            (std::vector<std::string>{"submitted 100", "started 100", "completed 100",
+                                      "submitted 200", "started 200", "completed 200",
+                                      "submitted 300", "started 300", "completed 300"}));
   EXPECT_EQ(log.infos[2].num_records, 3);
   EXPECT_EQ(log.infos[5].num_records, 0);
   EXPECT_EQ(log.infos[8].num_records, 1);
@@ -266,7 +274,8 @@ TEST(StreamingContextInputs, ReceiverBlocksBecomeBatchesAndListenersSeeEvents) {
   ASSERT_TRUE(done.scheduling_delay && done.processing_delay && done.total_delay);
   EXPECT_EQ(*done.total_delay, *done.processing_end_time - done.batch_time);
   EXPECT_EQ(done.output_operations, 1u);
-  EXPECT_EQ(log.receiver_events, (std::vector<std::string>{"receiver_started PushReceiver", "receiver_stopped PushReceiver"}));
+  EXPECT_EQ(log.receiver_events, (std::vector<std::string>{"receiver_started PushReceiver",
+                                                           "receiver_stopped PushReceiver"}));
   EXPECT_EQ(rx->stops, 1);
 }
 
@@ -304,10 +313,11 @@ TEST(StreamingContextInputs, ReceiverRestartAndErrorReports) {
   h.ssc.stop();
   EXPECT_EQ(c.in_order(), (std::vector<std::vector<int>>{{7}}));
   std::lock_guard lock(log.m);
-  EXPECT_EQ(log.receiver_events,
-            (std::vector<std::string>{"receiver_started PushReceiver", "receiver_error something odd",
-                                      "receiver_stopped PushReceiver", "receiver_started PushReceiver",
-                                      "receiver_stopped PushReceiver"}));
+  EXPECT_EQ(
+      log.receiver_events,
+      (std::vector<std::string>{"receiver_started PushReceiver", "receiver_error something odd",
+                                "receiver_stopped PushReceiver", "receiver_started PushReceiver",
+                                "receiver_stopped PushReceiver"}));
 }
 
 TEST(StreamingContextInputs, RateLimiterHoldsTheRate) {
@@ -337,11 +347,11 @@ TEST(StreamingContextCheckpoint, GetOrCreateCallsTheFactoryAndSetsTheDirectory) 
   auto ssc = StreamingContext::get_or_create(dir.str(), [&] {
     ++calls;
     StreamingContext s(ctx, 100ms, clock);
-    auto in = s.queue_stream(std::deque<Rdd<std::pair<int, int>>>{ctx.parallelize(std::vector<std::pair<int, int>>{{1, 1}}, 1)});
+    auto in = s.queue_stream(std::deque<Rdd<std::pair<int, int>>>{
+        ctx.parallelize(std::vector<std::pair<int, int>>{{1, 1}}, 1)});
     in.update_state_by_key([](const std::vector<int>& v, std::optional<int> s) {
         return std::optional<int>(s.value_or(0) + static_cast<int>(v.size()));
-      })
-        .foreach_rdd([](const Rdd<std::pair<int, int>>& r) { r.count(); });
+      }).foreach_rdd([](const Rdd<std::pair<int, int>>& r) { r.count(); });
     return s;
   });
   EXPECT_EQ(calls, 1);

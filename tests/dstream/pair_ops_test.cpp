@@ -10,10 +10,11 @@ TEST(DStreamPairOps, ReduceByKeyAndGroupByKeyPerBatch) {
   auto batches = pair_batches(8, 5);
   auto in = h.ssc.queue_stream(h.queue_of(batches, 3));
   Collector<KV> reduced(in.reduce_by_key(std::plus<>{}, 4));
-  Collector<std::pair<int, std::vector<int>>> grouped(in.group_by_key().map([](std::pair<int, std::vector<int>> kv) {
-    std::sort(kv.second.begin(), kv.second.end());
-    return kv;
-  }));
+  Collector<std::pair<int, std::vector<int>>> grouped(
+      in.group_by_key().map([](std::pair<int, std::vector<int>> kv) {
+        std::sort(kv.second.begin(), kv.second.end());
+        return kv;
+      }));
   h.ssc.start();
   h.run_batches(8);
   h.ssc.stop();
@@ -43,7 +44,8 @@ TEST(DStreamPairOps, JoinsAndCogroupPerBatch) {
   Collector<std::pair<int, std::pair<int, int>>> inner(sa.join(sb));
   Collector<std::pair<int, std::pair<int, std::optional<int>>>> left(sa.left_outer_join(sb));
   Collector<std::pair<int, std::pair<std::optional<int>, int>>> right(sa.right_outer_join(sb));
-  Collector<std::pair<int, std::pair<std::optional<int>, std::optional<int>>>> full(sa.full_outer_join(sb, 3));
+  Collector<std::pair<int, std::pair<std::optional<int>, std::optional<int>>>> full(
+      sa.full_outer_join(sb, 3));
   Collector<std::pair<int, std::pair<std::vector<int>, std::vector<int>>>> cg(
       sa.cogroup(sb).map([](std::pair<int, std::pair<std::vector<int>, std::vector<int>>> x) {
         std::sort(x.second.first.begin(), x.second.first.end());
@@ -111,11 +113,14 @@ TEST(DStreamPairOps, TransformUnionRepartitionMapPartitions) {
   Collector<std::pair<std::int64_t, int>> tr(sa.transform([](const Rdd<int>& r, Time t) {
     return r.map([t](int x) { return std::pair<std::int64_t, int>(t.count(), x); });
   }));
-  Collector<int> tr1(sa.transform([](const Rdd<int>& r) { return r.map([](int x) { return -x; }); }));
-  Collector<std::pair<int, int>> tw(sa.transform_with(sb, [](const Rdd<int>& x, const Rdd<int>& y) { return x.cartesian(y); }));
-  Collector<std::int64_t> tw_t(sa.transform_with(sb, [](const Rdd<int>& x, const Rdd<int>& y, Time t) {
-    return x.union_with(y).map([t](int v) { return t.count() + v; });
-  }));
+  Collector<int> tr1(
+      sa.transform([](const Rdd<int>& r) { return r.map([](int x) { return -x; }); }));
+  Collector<std::pair<int, int>> tw(
+      sa.transform_with(sb, [](const Rdd<int>& x, const Rdd<int>& y) { return x.cartesian(y); }));
+  Collector<std::int64_t> tw_t(
+      sa.transform_with(sb, [](const Rdd<int>& x, const Rdd<int>& y, Time t) {
+        return x.union_with(y).map([t](int v) { return t.count() + v; });
+      }));
   h.ssc.start();
   h.run_batches(4);
   h.ssc.stop();

@@ -13,12 +13,13 @@ TEST(UpdateStateByKey, RunningSumsWithKeyRemovalMatchReference) {
   auto data = pair_batches(n, 6, 4);
   auto in = h.ssc.queue_stream(h.queue_of(data));
   // Sum per key; a key whose sum passes 40 is removed (and may start again).
-  auto state = in.update_state_by_key([](const std::vector<int>& vs, std::optional<long> s) -> std::optional<long> {
-    long sum = s.value_or(0);
-    for (int v : vs) sum += v;
-    if (sum > 40) return std::nullopt;
-    return sum;
-  });
+  auto state = in.update_state_by_key(
+      [](const std::vector<int>& vs, std::optional<long> s) -> std::optional<long> {
+        long sum = s.value_or(0);
+        for (int v : vs) sum += v;
+        if (sum > 40) return std::nullopt;
+        return sum;
+      });
   static_assert(std::is_same_v<decltype(state), DStream<std::pair<int, long>>>);
   Collector<std::pair<int, long>> c(state);
   h.ssc.start();
@@ -41,7 +42,9 @@ TEST(UpdateStateByKey, RunningSumsWithKeyRemovalMatchReference) {
         ++it;
       }
     }
-    EXPECT_EQ(got[static_cast<std::size_t>(i)], (std::vector<std::pair<int, long>>(ref.begin(), ref.end()))) << i;
+    EXPECT_EQ(got[static_cast<std::size_t>(i)],
+              (std::vector<std::pair<int, long>>(ref.begin(), ref.end())))
+        << i;
   }
 }
 
@@ -79,34 +82,46 @@ TEST(StatefulValidation, StartWithoutCheckpointDirThrowsNamingTheStream) {
       EXPECT_NE(std::string(e.what()).find("stream"), std::string::npos) << e.what();
     }
   };
-  check([](DStream<KV> in) {
-    return in.update_state_by_key([](const std::vector<int>&, std::optional<int> s) { return s; });
-  }, "update_state_by_key");
-  check([](DStream<KV> in) {
-    return in.map_with_state(StateSpec([](const int&, std::optional<int> v, State<int>&) { return v.value_or(0); }));
-  }, "map_with_state");
-  check([](DStream<KV> in) {
-    return in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 300ms, 100ms);
-  }, "reduce_by_key_and_window");
+  check(
+      [](DStream<KV> in) {
+        return in.update_state_by_key(
+            [](const std::vector<int>&, std::optional<int> s) { return s; });
+      },
+      "update_state_by_key");
+  check(
+      [](DStream<KV> in) {
+        return in.map_with_state(
+            StateSpec([](const int&, std::optional<int> v, State<int>&) { return v.value_or(0); }));
+      },
+      "map_with_state");
+  check(
+      [](DStream<KV> in) {
+        return in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 300ms, 100ms);
+      },
+      "reduce_by_key_and_window");
 }
 
 TEST(MapWithState, RunningCountsTimeoutsAndInitialState) {
   StreamHarness h;
   TempDir ckpt;
   h.ssc.checkpoint(ckpt.str());
-  // key 1: active every batch; key 2: once at batch 1, then idle; key 3: from the initial state only.
-  std::vector<std::vector<KV>> data{{{1, 1}, {2, 5}}, {{1, 1}}, {{1, 1}}, {{1, 1}}, {{1, 1}}, {{1, 1}}, {{1, 1}}};
+  // key 1: active every batch; key 2: once at batch 1, then idle; key 3: from the initial state
+  // only.
+  std::vector<std::vector<KV>> data{{{1, 1}, {2, 5}}, {{1, 1}}, {{1, 1}}, {{1, 1}},
+                                    {{1, 1}},         {{1, 1}}, {{1, 1}}};
   auto in = h.ssc.queue_stream(h.queue_of(data));
   auto initial = h.ctx.parallelize(std::vector<std::pair<int, long>>{{1, 100}, {3, 7}}, 1);
-  auto spec = StateSpec([](const int& key, std::optional<int> v, State<long>& st) {
-                if (st.is_timing_out()) return std::string("timeout ") + std::to_string(key) + "=" + std::to_string(st.get());
-                long sum = st.exists() ? st.get() : 0;
-                sum += v.value();
-                st.update(sum);
-                return std::to_string(key) + "=" + std::to_string(sum);
-              })
-                  .initial_state(initial)
-                  .timeout(250ms);
+  auto spec =
+      StateSpec([](const int& key, std::optional<int> v, State<long>& st) {
+        if (st.is_timing_out())
+          return std::string("timeout ") + std::to_string(key) + "=" + std::to_string(st.get());
+        long sum = st.exists() ? st.get() : 0;
+        sum += v.value();
+        st.update(sum);
+        return std::to_string(key) + "=" + std::to_string(sum);
+      })
+          .initial_state(initial)
+          .timeout(250ms);
   auto mapped = in.map_with_state(spec);
   Collector<std::string> out(mapped);
   Collector<std::pair<int, long>> snaps(mapped.state_snapshots());

@@ -1,21 +1,21 @@
 // Helpers shared by the DStream tests: a StreamingContext on a ManualClock that runs
 // batches one by one, and a collector that records each batch's RDD contents.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
-#include <stdexcept>
-#include <string>
 #include <map>
-#include <set>
 #include <memory>
 #include <mutex>
-#include <vector>
-
-#include <gtest/gtest.h>
+#include <random>
 #include <rill/rill.hpp>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace rill::test {
 
@@ -23,7 +23,10 @@ using namespace std::chrono_literals;
 
 struct StreamHarness {
   explicit StreamHarness(Duration interval = 100ms, Config config = Config{.parallelism = 2})
-      : ctx(config), clock(std::make_shared<ManualClock>()), ssc(ctx, interval, clock), interval(interval) {}
+      : ctx(config),
+        clock(std::make_shared<ManualClock>()),
+        ssc(ctx, interval, clock),
+        interval(interval) {}
 
   // Advances the clock one interval at a time and waits for each batch.
   void run_batches(int n) {
@@ -40,7 +43,8 @@ struct StreamHarness {
   }
 
   template <class T>
-  std::deque<Rdd<T>> queue_of(const std::vector<std::vector<T>>& batches, std::int64_t partitions = 2) {
+  std::deque<Rdd<T>> queue_of(const std::vector<std::vector<T>>& batches,
+                              std::int64_t partitions = 2) {
     std::deque<Rdd<T>> q;
     for (const auto& b : batches) q.push_back(ctx.parallelize(b, partitions));
     return q;
@@ -87,7 +91,8 @@ class Collector {
 // A fresh directory under /tmp, removed with the object.
 struct TempDir {
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "rill-dstream-test-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "rill-dstream-test-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     path = tmpl;
   }
@@ -100,16 +105,17 @@ struct TempDir {
 };
 
 // Deterministic pair batches: keys 0..keys-1, values 1..9, every `empty_every`-th batch empty.
-inline std::vector<std::vector<std::pair<int, int>>> pair_batches(int n, int keys, int empty_every = 4,
-                                                                   unsigned seed = 11) {
+inline std::vector<std::vector<std::pair<int, int>>> pair_batches(int n, int keys,
+                                                                  int empty_every = 4,
+                                                                  unsigned seed = 11) {
   std::mt19937 rng(seed);
   std::vector<std::vector<std::pair<int, int>>> out(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     if (empty_every > 0 && i % empty_every == empty_every - 1) continue;
     const int len = 1 + static_cast<int>(rng() % 6);
     for (int k = 0; k < len; ++k)
-      out[static_cast<std::size_t>(i)].emplace_back(static_cast<int>(rng() % static_cast<unsigned>(keys)),
-                                                    1 + static_cast<int>(rng() % 9));
+      out[static_cast<std::size_t>(i)].emplace_back(
+          static_cast<int>(rng() % static_cast<unsigned>(keys)), 1 + static_cast<int>(rng() % 9));
   }
   return out;
 }

@@ -10,9 +10,12 @@ constexpr int kBatchesRun = 24;
 struct WindowCase {
   int length, slide;
 };
-std::ostream& operator<<(std::ostream& os, const WindowCase& c) { return os << c.length << "x" << c.slide; }
+std::ostream& operator<<(std::ostream& os, const WindowCase& c) {
+  return os << c.length << "x" << c.slide;
+}
 
-const std::vector<WindowCase> kCases{{1, 1}, {2, 2}, {10, 1}, {20, 2}, {3, 1}, {4, 2}, {6, 3}, {5, 5}, {1, 2}};
+const std::vector<WindowCase> kCases{{1, 1}, {2, 2}, {10, 1}, {20, 2}, {3, 1},
+                                     {4, 2}, {6, 3}, {5, 5},  {1, 2}};
 
 // Indices of the batches in the window that ends at batch time t (ms): times in (t - L, t].
 std::vector<std::size_t> window_batches(int t, int length_ms, int batches) {
@@ -55,7 +58,8 @@ TEST_P(WindowTest, WindowAndWindowedAggregatesMatchReference) {
     for (; next_seen < data.size() && 100 * static_cast<int>(next_seen + 1) <= t; ++next_seen)
       for (auto [k, v] : data[next_seen]) seen_keys.insert(k);
     std::vector<KV> all;
-    for (auto i : window_batches(t, 100 * c.length, kBatchesRun)) all.insert(all.end(), data[i].begin(), data[i].end());
+    for (auto i : window_batches(t, 100 * c.length, kBatchesRun))
+      all.insert(all.end(), data[i].begin(), data[i].end());
     std::map<int, int> sums;
     std::map<int, std::int64_t> counts;
     int total = 0;
@@ -66,9 +70,11 @@ TEST_P(WindowTest, WindowAndWindowedAggregatesMatchReference) {
     }
     SCOPED_TRACE("window ending at " + std::to_string(t) + " ms");
     EXPECT_EQ(win.batches()[bt], sorted(all));
-    EXPECT_EQ(cnt.batches()[bt], (std::vector<std::int64_t>{static_cast<std::int64_t>(all.size())}));
+    EXPECT_EQ(cnt.batches()[bt],
+              (std::vector<std::int64_t>{static_cast<std::int64_t>(all.size())}));
     EXPECT_EQ(red.batches()[bt], all.empty() ? std::vector<int>{} : std::vector<int>{total});
-    EXPECT_EQ(cbv.batches()[bt], (std::vector<std::pair<int, std::int64_t>>(counts.begin(), counts.end())));
+    EXPECT_EQ(cbv.batches()[bt],
+              (std::vector<std::pair<int, std::int64_t>>(counts.begin(), counts.end())));
     EXPECT_EQ(rbk.batches()[bt], (std::vector<KV>(sums.begin(), sums.end())));
     // The inverse form keeps every key it has seen, at 0 once it left the window
     // (only when windows overlap or touch; a window shorter than its slide restarts).
@@ -93,7 +99,8 @@ TEST(WindowIncremental, WorkPerSlideDoesNotGrowWithWindowLength) {
     TempDir ckpt;
     h.ssc.checkpoint(ckpt.str());
     auto in = h.ssc.queue_stream(h.queue_of(pair_batches(60, 4)));
-    auto w = in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, Duration{100 * length}, 100ms);
+    auto w =
+        in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, Duration{100 * length}, 100ms);
     w.foreach_rdd([](const Rdd<KV>& r) { r.count(); });
     h.ssc.start();
     h.run_batches(60);
@@ -119,7 +126,8 @@ TEST(WindowValidation, LengthAndSlideMustBeMultiplesOfTheInterval) {
   EXPECT_THROW(in.window(200ms, -100ms), std::invalid_argument);
   EXPECT_THROW(in.count_by_window(250ms, 100ms), std::invalid_argument);
   EXPECT_THROW(in.reduce_by_key_and_window(std::plus<>{}, 350ms, 100ms), std::invalid_argument);
-  EXPECT_THROW(in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 300ms, 150ms), std::invalid_argument);
+  EXPECT_THROW(in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 300ms, 150ms),
+               std::invalid_argument);
   // A window of a window: multiples of the inner slide.
   auto w = in.window(400ms, 200ms);
   EXPECT_THROW(w.window(300ms, 200ms), std::invalid_argument);

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
-#include <rill/io/line_splitter.hpp>
 
 #include <random>
+#include <rill/io/line_splitter.hpp>
 #include <string>
 #include <vector>
 

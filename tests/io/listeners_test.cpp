@@ -1,15 +1,14 @@
 #include <gtest/gtest.h>
-#include <rill/io/json_batch_listener.hpp>
-#include <rill/io/progress_listener.hpp>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <rill/io/json_batch_listener.hpp>
+#include <rill/io/progress_listener.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace rill::test {
 namespace {

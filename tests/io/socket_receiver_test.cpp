@@ -1,17 +1,16 @@
 // SocketReceiver against real TCP servers on 127.0.0.1. The only waits here are for the
 // real socket (bounded by deadlines); everything else is synchronous.
 #include <gtest/gtest.h>
-#include <rill/io/socket_receiver.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <random>
+#include <rill/io/socket_receiver.hpp>
 #include <string>
 #include <thread>
 #include <vector>

@@ -1,25 +1,23 @@
 // socket_text_stream end to end: a real TCP server, a StreamingContext on the system
 // clock, output operations counting what arrives. Waits only for the real socket.
 #include <gtest/gtest.h>
-#include <rill/rill.hpp>
+#include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
-
-#include <unistd.h>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <rill/rill.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace rill::test {
 namespace {

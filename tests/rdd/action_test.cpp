@@ -1,14 +1,14 @@
 // Actions against serial references: collect, count, reduce, fold, aggregate, take,
 // first, top, take_ordered, count_by_value, foreach, foreach_partition, save_as_text_file.
 #include <gtest/gtest.h>
-#include <rill/rill.hpp>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <numeric>
-#include <unistd.h>
+#include <rill/rill.hpp>
 
 #include "rdd/reference.hpp"
 
@@ -35,7 +35,9 @@ TEST_P(RddActions, CollectCountReduceFoldAggregate) {
     EXPECT_EQ(rdd.fold(1, std::plus<>{}), sum + static_cast<long>(np()) + 1);
     auto [s, c] = rdd.aggregate(
         std::pair<long, long>{0, 0},
-        [](std::pair<long, long> acc, int x) { return std::pair<long, long>{acc.first + x, acc.second + 1}; },
+        [](std::pair<long, long> acc, int x) {
+          return std::pair<long, long>{acc.first + x, acc.second + 1};
+        },
         [](std::pair<long, long> a, std::pair<long, long> b) {
           return std::pair<long, long>{a.first + b.first, a.second + b.second};
         });
@@ -43,7 +45,8 @@ TEST_P(RddActions, CollectCountReduceFoldAggregate) {
     EXPECT_EQ(c, static_cast<long>(n));
     if (n == 0) continue;
     EXPECT_EQ(rdd.reduce(std::plus<>{}), sum);
-    EXPECT_EQ(rdd.reduce([](int a, int b) { return std::max(a, b); }), *std::max_element(data.begin(), data.end()));
+    EXPECT_EQ(rdd.reduce([](int a, int b) { return std::max(a, b); }),
+              *std::max_element(data.begin(), data.end()));
   }
 }
 
@@ -55,16 +58,21 @@ TEST_P(RddActions, TakeFirstTopTakeOrdered) {
       const auto m = std::min<std::size_t>(static_cast<std::size_t>(k), n);
       EXPECT_EQ(rdd.take(k), std::vector<int>(data.begin(), data.begin() + static_cast<long>(m)));
       auto asc = sorted(data);
-      EXPECT_EQ(rdd.take_ordered(k), std::vector<int>(asc.begin(), asc.begin() + static_cast<long>(m)));
+      EXPECT_EQ(rdd.take_ordered(k),
+                std::vector<int>(asc.begin(), asc.begin() + static_cast<long>(m)));
       std::vector<int> desc(asc.rbegin(), asc.rend());
       EXPECT_EQ(rdd.top(k), std::vector<int>(desc.begin(), desc.begin() + static_cast<long>(m)));
       // A custom order: by absolute value, ties by value, so the answer is unique.
-      auto by_abs = [](int a, int b) { return std::abs(a) != std::abs(b) ? std::abs(a) < std::abs(b) : a < b; };
+      auto by_abs = [](int a, int b) {
+        return std::abs(a) != std::abs(b) ? std::abs(a) < std::abs(b) : a < b;
+      };
       auto abs_sorted = data;
       std::sort(abs_sorted.begin(), abs_sorted.end(), by_abs);
-      EXPECT_EQ(rdd.take_ordered(k, by_abs), std::vector<int>(abs_sorted.begin(), abs_sorted.begin() + static_cast<long>(m)));
+      EXPECT_EQ(rdd.take_ordered(k, by_abs),
+                std::vector<int>(abs_sorted.begin(), abs_sorted.begin() + static_cast<long>(m)));
       std::vector<int> abs_desc(abs_sorted.rbegin(), abs_sorted.rend());
-      EXPECT_EQ(rdd.top(k, by_abs), std::vector<int>(abs_desc.begin(), abs_desc.begin() + static_cast<long>(m)));
+      EXPECT_EQ(rdd.top(k, by_abs),
+                std::vector<int>(abs_desc.begin(), abs_desc.begin() + static_cast<long>(m)));
     }
     if (n > 0) {
       EXPECT_EQ(rdd.first(), data.front());
@@ -75,7 +83,10 @@ TEST_P(RddActions, TakeFirstTopTakeOrdered) {
 TEST_P(RddActions, TakeStopsEarlyOnLaterPartitionsWhenEnoughFound) {
   // Only the first elements are needed; partitions beyond the first rounds are not computed.
   std::atomic<int> seen{0};
-  auto rdd = ctx.range(0, 6400, GetParam()).map([&](std::int64_t x) { ++seen; return x; });
+  auto rdd = ctx.range(0, 6400, GetParam()).map([&](std::int64_t x) {
+    ++seen;
+    return x;
+  });
   EXPECT_EQ(rdd.take(3), (std::vector<std::int64_t>{0, 1, 2}));
   EXPECT_LE(seen.load(), 6400 / GetParam() * 5 + 5);
 }
@@ -91,7 +102,10 @@ TEST_P(RddActions, CountByValueForeachForeachPartition) {
 
     std::atomic<long> sum{0};
     std::atomic<int> calls{0};
-    rdd.foreach([&](int x) { sum += x; ++calls; });
+    rdd.foreach ([&](int x) {
+      sum += x;
+      ++calls;
+    });
     EXPECT_EQ(sum.load(), std::accumulate(data.begin(), data.end(), 0L));
     EXPECT_EQ(calls.load(), static_cast<int>(n));
 

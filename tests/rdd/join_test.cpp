@@ -1,9 +1,9 @@
 // Joins and driver-side map actions against serial references: join, the outer joins
 // (std::optional for the missing side), cogroup, count_by_key, lookup, collect_as_map.
 #include <gtest/gtest.h>
-#include <rill/rill.hpp>
 
 #include <optional>
+#include <rill/rill.hpp>
 #include <set>
 
 #include "rdd/reference.hpp"
@@ -22,7 +22,8 @@ class RddPairJoins : public ::testing::TestWithParam<std::int64_t> {
   // (left, right) inputs: both empty, one empty, few keys, skewed overlapping keys.
   static std::vector<std::pair<std::vector<KV>, std::vector<KS>>> inputs() {
     std::vector<KS> right;
-    for (auto [k, v] : skewed_pairs(300, 30, 9)) right.emplace_back(k + 20, std::to_string(v));  // 0 and 21..50
+    for (auto [k, v] : skewed_pairs(300, 30, 9))
+      right.emplace_back(k + 20, std::to_string(v));  // 0 and 21..50
     return {{{}, {}},
             {{{1, 1}, {2, 2}}, {}},
             {{}, {{1, "a"}}},
@@ -85,7 +86,8 @@ TEST_P(RddPairJoins, CogroupGroupsBothSides) {
     auto got = ctx.parallelize(l, GetParam()).cogroup(ctx.parallelize(r, 2)).collect();
     std::map<int, std::pair<std::vector<int>, std::vector<std::string>>> got_map;
     for (auto& [k, g] : got) {
-      EXPECT_TRUE(got_map.emplace(k, std::pair{sorted(g.first), sorted(g.second)}).second) << "key " << k << " twice";
+      EXPECT_TRUE(got_map.emplace(k, std::pair{sorted(g.first), sorted(g.second)}).second)
+          << "key " << k << " twice";
     }
     EXPECT_EQ(got_map, want);
   }

@@ -2,13 +2,13 @@
 // dropped cached partition only, checkpoint (lineage truncated, corrupt file reported),
 // debug_string stage breaks.
 #include <gtest/gtest.h>
-#include <rill/rill.hpp>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <rill/rill.hpp>
 #include <set>
-#include <unistd.h>
 
 #include "rdd/reference.hpp"
 
@@ -59,7 +59,8 @@ TEST(LineageTest, CoPartitionedRddsReduceAndJoinWithoutANewShuffle) {
   a.reduce_by_key(std::plus<>{}, 5).count();
   EXPECT_EQ(ctx.last_job_metrics().shuffle_stages(), 1u);
   a.map([](KV kv) { return kv; }).reduce_by_key(std::plus<>{}, 4).count();
-  EXPECT_EQ(ctx.last_job_metrics().shuffle_stages(), 1u) << "map forgets the partitioner, like Spark";
+  EXPECT_EQ(ctx.last_job_metrics().shuffle_stages(), 1u)
+      << "map forgets the partitioner, like Spark";
   auto c = ctx.parallelize(db, 2);
   EXPECT_EQ(a.join(c).collect().size(), want);
   EXPECT_EQ(ctx.last_job_metrics().shuffle_stages(), 1u) << "only the unpartitioned side moves";
@@ -84,7 +85,10 @@ TEST_P(LineageCacheTest, CacheComputesOnceAndDroppedPartitionIsRecomputedAlone) 
   const std::size_t n = 1000, np = static_cast<std::size_t>(GetParam());
   auto data = ints(n);
   std::atomic<int> calls{0};
-  auto rdd = ctx.parallelize(data, GetParam()).map([&calls](int x) { ++calls; return x * 2; });
+  auto rdd = ctx.parallelize(data, GetParam()).map([&calls](int x) {
+    ++calls;
+    return x * 2;
+  });
   rdd.cache();  // marks the RDD itself
   std::vector<int> want;
   for (int x : data) want.push_back(x * 2);
@@ -100,7 +104,8 @@ TEST_P(LineageCacheTest, CacheComputesOnceAndDroppedPartitionIsRecomputedAlone) 
   EXPECT_TRUE(ctx.drop_cached_partition(rdd.id(), victim));
   EXPECT_FALSE(ctx.drop_cached_partition(rdd.id(), victim));
   EXPECT_EQ(rdd.collect(), want);
-  EXPECT_EQ(calls.load(), static_cast<int>(n + sl[victim].size())) << "only the lost partition is recomputed";
+  EXPECT_EQ(calls.load(), static_cast<int>(n + sl[victim].size()))
+      << "only the lost partition is recomputed";
   EXPECT_EQ(ctx.cached_partitions(), np);
 
   rdd.unpersist();
@@ -114,7 +119,10 @@ TEST_P(LineageCacheTest, DroppedPartitionAfterAShuffleReusesTheShuffle) {
   std::atomic<int> calls{0};
   auto reduced = ctx.parallelize(data, GetParam())
                      .reduce_by_key(std::plus<>{}, 7)
-                     .map_values([&calls](int v) { ++calls; return v; })
+                     .map_values([&calls](int v) {
+                       ++calls;
+                       return v;
+                     })
                      .cache();
   auto want = reduced.collect();
   const int first = calls.load();
@@ -130,7 +138,10 @@ TEST_P(LineageCacheTest, CheckpointTruncatesLineageAndKeepsResults) {
   auto data = skewed_pairs(800, 20);
   std::atomic<int> calls{0};
   auto rdd = ctx.parallelize(data, GetParam())
-                 .map_values([&calls](int v) { ++calls; return v + 1; })
+                 .map_values([&calls](int v) {
+                   ++calls;
+                   return v + 1;
+                 })
                  .reduce_by_key(std::plus<>{})
                  .map_values([](int v) { return v * 2; });
   EXPECT_NE(rdd.debug_string().find("ParallelCollectionRdd"), std::string::npos);
@@ -160,9 +171,13 @@ TEST(CheckpointTest, PartialJobStillCompletesTheCheckpoint) {
   std::vector<std::string> want;
   for (int x : data) want.push_back(std::to_string(x));
   EXPECT_EQ(rdd.collect(), want);
-  auto pairs = rdd.map([](const std::string& s) { return std::pair<std::string, int>{s, 1}; }).reduce_by_key(std::plus<>{});
+  auto pairs = rdd.map([](const std::string& s) {
+                    return std::pair<std::string, int>{s, 1};
+                  })
+                   .reduce_by_key(std::plus<>{});
   pairs.checkpoint();
-  EXPECT_EQ(pairs.count(), static_cast<std::int64_t>(std::set<int>(data.begin(), data.end()).size()));
+  EXPECT_EQ(pairs.count(),
+            static_cast<std::int64_t>(std::set<int>(data.begin(), data.end()).size()));
   EXPECT_TRUE(pairs.is_checkpointed());
   EXPECT_EQ(pairs.values().reduce(std::plus<>{}), 500);
 }
@@ -172,7 +187,8 @@ TEST(CheckpointTest, CorruptCheckpointFileIsReportedByName) {
   fs::remove_all(dir);
   {
     Context ctx(Config{.parallelism = 2, .max_task_attempts = 2, .checkpoint_dir = dir.string()});
-    auto rdd = ctx.parallelize(std::vector<std::string>{"a", "bb", "ccc", "dddd"}, 2).map([](std::string s) { return s + "!"; });
+    auto rdd = ctx.parallelize(std::vector<std::string>{"a", "bb", "ccc", "dddd"}, 2)
+                   .map([](std::string s) { return s + "!"; });
     rdd.checkpoint();
     const auto want = rdd.collect();
     ASSERT_TRUE(rdd.is_checkpointed());
@@ -180,7 +196,8 @@ TEST(CheckpointTest, CorruptCheckpointFileIsReportedByName) {
     ASSERT_TRUE(fs::exists(file)) << file;
     EXPECT_EQ(rdd.collect(), want);
 
-    for (const std::string& garbage : {std::string("not a checkpoint"), std::string("RILLCKP1\x02")}) {
+    for (const std::string& garbage :
+         {std::string("not a checkpoint"), std::string("RILLCKP1\x02")}) {
       std::ofstream(file, std::ios::binary | std::ios::trunc) << garbage;
       try {
         rdd.collect();
@@ -202,9 +219,16 @@ TEST(CheckpointTest, CorruptCheckpointFileIsReportedByName) {
 
 TEST(LineageTest, DebugStringShowsShuffleBoundaries) {
   Context ctx(Config{.parallelism = 2});
-  auto narrow = ctx.parallelize(std::vector<int>{1, 2, 3}, 2).map([](int x) { return x; }).filter([](int) { return true; });
+  auto narrow =
+      ctx.parallelize(std::vector<int>{1, 2, 3}, 2).map([](int x) { return x; }).filter([](int) {
+        return true;
+      });
   EXPECT_EQ(narrow.debug_string().find("+-"), std::string::npos) << narrow.debug_string();
-  auto wide = narrow.map([](int x) { return KV{x % 2, x}; }).reduce_by_key(std::plus<>{}, 3).map_values([](int v) { return v; });
+  auto wide = narrow.map([](int x) {
+                      return KV{x % 2, x};
+                    })
+                  .reduce_by_key(std::plus<>{}, 3)
+                  .map_values([](int v) { return v; });
   const auto ds = wide.debug_string();
   EXPECT_NE(ds.find("+-"), std::string::npos) << ds;
   EXPECT_EQ(ds.rfind("(3)", 0), 0u) << "the last stage has 3 partitions:\n" << ds;

@@ -1,8 +1,8 @@
 // Narrow operators against serial references: map_partitions(_with_index), key_by,
 // union_with, sample, glom, zip_with_index, coalesce; 1, 2, 7 and 64 partitions each.
 #include <gtest/gtest.h>
-#include <rill/rill.hpp>
 
+#include <rill/rill.hpp>
 #include <set>
 
 #include "rdd/reference.hpp"
@@ -116,7 +116,10 @@ TEST_P(RddNarrowOps, SampleWithReplacementDrawsAboutFractionTimesEachElement) {
 TEST_P(RddNarrowOps, ZipWithIndexNumbersInCollectOrder) {
   for (std::size_t n : kSizes) {
     auto data = ints(n);
-    auto got = ctx.parallelize(data, GetParam()).filter([](int x) { return x % 3 != 0; }).zip_with_index().collect();
+    auto got = ctx.parallelize(data, GetParam())
+                   .filter([](int x) { return x % 3 != 0; })
+                   .zip_with_index()
+                   .collect();
     std::vector<std::pair<int, std::int64_t>> want;
     for (int x : data)
       if (x % 3 != 0) want.emplace_back(x, static_cast<std::int64_t>(want.size()));

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+
 #include <rill/rill.hpp>
 
 #include "rdd/reference.hpp"
@@ -14,11 +15,12 @@ class NarrowTest : public ::testing::TestWithParam<std::int64_t> {
 TEST_P(NarrowTest, MapFilterFlatMapMatchSerialLoop) {
   for (std::size_t n : {0u, 1u, 5u, 1000u}) {
     auto data = ints(n);
-    auto got = ctx.parallelize(data, GetParam())
-                   .map([](int x) { return x * 3; })
-                   .filter([](int x) { return x % 2 == 0; })
-                   .flat_map([](int x) { return std::vector<int>(static_cast<std::size_t>(x & 3), x); })
-                   .collect();
+    auto got =
+        ctx.parallelize(data, GetParam())
+            .map([](int x) { return x * 3; })
+            .filter([](int x) { return x % 2 == 0; })
+            .flat_map([](int x) { return std::vector<int>(static_cast<std::size_t>(x & 3), x); })
+            .collect();
     std::vector<int> want;
     for (int x : data) {
       int y = x * 3;
@@ -36,7 +38,8 @@ TEST_P(NarrowTest, ParallelizeCutsContiguousSlices) {
   ASSERT_EQ(parts.size(), static_cast<std::size_t>(GetParam()));
   const std::size_t n = parts.size();
   for (std::size_t i = 0; i < n; ++i) {
-    std::vector<int> want(data.begin() + static_cast<long>(i * 10 / n), data.begin() + static_cast<long>((i + 1) * 10 / n));
+    std::vector<int> want(data.begin() + static_cast<long>(i * 10 / n),
+                          data.begin() + static_cast<long>((i + 1) * 10 / n));
     EXPECT_EQ(parts[i], want) << "slice " << i;
   }
 }

@@ -1,10 +1,10 @@
 // Pair operations against serial references: map_values, flat_map_values, keys, values,
 // the combine_by_key family, group_by_key, sort_by_key and partition_by, on skewed keys.
 #include <gtest/gtest.h>
-#include <rill/rill.hpp>
 
 #include <limits>
 #include <optional>
+#include <rill/rill.hpp>
 #include <set>
 
 #include "rdd/reference.hpp"
@@ -33,7 +33,8 @@ std::map<int, long> sums(const std::vector<KV>& kvs) {
 template <class K, class V>
 std::map<K, V> as_map(const std::vector<std::pair<K, V>>& kvs) {
   std::map<K, V> m;
-  for (const auto& [k, v] : kvs) EXPECT_TRUE(m.emplace(k, v).second) << "key " << k << " emitted twice";
+  for (const auto& [k, v] : kvs)
+    EXPECT_TRUE(m.emplace(k, v).second) << "key " << k << " emitted twice";
   return m;
 }
 
@@ -54,7 +55,8 @@ TEST_P(RddPairOps, MapValuesFlatMapValuesKeysValues) {
                    std::vector<int> out;
                    for (int i = 0; i < (v & 3); ++i) out.push_back(v + i);
                    return out;
-                 }).collect(),
+                 })
+                  .collect(),
               fmv);
     EXPECT_EQ(rdd.keys().collect(), ks);
     EXPECT_EQ(rdd.values().collect(), vs);
@@ -63,7 +65,8 @@ TEST_P(RddPairOps, MapValuesFlatMapValuesKeysValues) {
 
 TEST_P(RddPairOps, ReduceFoldAggregateCombineByKey) {
   for (const auto& data : inputs()) {
-    auto rdd = ctx.parallelize(data, GetParam()).map_values([](int v) { return static_cast<long>(v); });
+    auto rdd =
+        ctx.parallelize(data, GetParam()).map_values([](int v) { return static_cast<long>(v); });
     auto want = sums(data);
     EXPECT_EQ(as_map(rdd.reduce_by_key(std::plus<>{}).collect()), want);
     for (std::int64_t n : {1, 3, 64}) {
@@ -75,8 +78,13 @@ TEST_P(RddPairOps, ReduceFoldAggregateCombineByKey) {
     // aggregate_by_key to (sum, count)
     using SC = std::pair<long, int>;
     auto agg = rdd.aggregate_by_key(
-                      SC{0, 0}, [](SC a, long v) { return SC{a.first + v, a.second + 1}; },
-                      [](SC a, SC b) { return SC{a.first + b.first, a.second + b.second}; })
+                      SC{0, 0},
+                      [](SC a, long v) {
+                        return SC{a.first + v, a.second + 1};
+                      },
+                      [](SC a, SC b) {
+                        return SC{a.first + b.first, a.second + b.second};
+                      })
                    .collect();
     std::map<int, SC> want_agg;
     for (auto [k, v] : data) {
@@ -86,7 +94,10 @@ TEST_P(RddPairOps, ReduceFoldAggregateCombineByKey) {
     EXPECT_EQ(as_map(agg), want_agg);
     // combine_by_key into a sorted list of values
     auto comb = rdd.combine_by_key([](long v) { return std::vector<long>{v}; },
-                                   [](std::vector<long> c, long v) { c.push_back(v); return c; },
+                                   [](std::vector<long> c, long v) {
+                                     c.push_back(v);
+                                     return c;
+                                   },
                                    [](std::vector<long> a, std::vector<long> b) {
                                      a.insert(a.end(), b.begin(), b.end());
                                      return a;
@@ -124,7 +135,9 @@ TEST_P(RddPairOps, GroupByKeyCollectsAllValues) {
     for (auto& [k, g] : want) g = sorted(g);
     for (std::int64_t n : {0, 5}) {
       auto g = ctx.parallelize(data, GetParam()).group_by_key(n);
-      if (n > 0) { EXPECT_EQ(g.num_partitions(), static_cast<std::size_t>(n)); }
+      if (n > 0) {
+        EXPECT_EQ(g.num_partitions(), static_cast<std::size_t>(n));
+      }
       auto got = g.map_values([](std::vector<int> vs) { return sorted(std::move(vs)); }).collect();
       EXPECT_EQ(as_map(got), want);
     }
@@ -156,7 +169,9 @@ TEST_P(RddPairOps, SortByKeyOrdersWithinAndAcrossPartitions) {
             prev = k;
           }
         }
-        if (n > 0) { EXPECT_LE(s.num_partitions(), static_cast<std::size_t>(n)); }
+        if (n > 0) {
+          EXPECT_LE(s.num_partitions(), static_cast<std::size_t>(n));
+        }
       }
     }
   }
@@ -210,14 +225,21 @@ TEST_P(RddPairOps, PartitionByRangeGivesOrderedKeyRanges) {
 TEST_P(RddPairOps, StringKeysWordCountAndGroups) {
   // Non-trivial keys: moved-from or aliased strings in hash tables would show here.
   std::vector<std::string> words;
-  for (auto [k, v] : skewed_pairs(4000, 300, 5)) words.push_back(std::string(static_cast<std::size_t>(k % 7) * 5, 'x') + "w" + std::to_string(k));
-  auto pairs = ctx.parallelize(words, GetParam()).map([](const std::string& w) { return std::pair<std::string, long>{w, 1}; });
+  for (auto [k, v] : skewed_pairs(4000, 300, 5))
+    words.push_back(std::string(static_cast<std::size_t>(k % 7) * 5, 'x') + "w" +
+                    std::to_string(k));
+  auto pairs = ctx.parallelize(words, GetParam()).map([](const std::string& w) {
+    return std::pair<std::string, long>{w, 1};
+  });
   std::map<std::string, long> want;
   for (const auto& w : words) ++want[w];
   EXPECT_EQ(as_map(pairs.reduce_by_key(std::plus<>{}).collect()), want);
   EXPECT_EQ(as_map(pairs.reduce_by_key(std::plus<>{}, 3).collect()), want);
   EXPECT_EQ(as_map(pairs.fold_by_key(0L, std::plus<>{}, 5).collect()), want);
-  auto grouped = as_map(pairs.group_by_key(4).map_values([](const std::vector<long>& g) { return static_cast<long>(g.size()); }).collect());
+  auto grouped =
+      as_map(pairs.group_by_key(4)
+                 .map_values([](const std::vector<long>& g) { return static_cast<long>(g.size()); })
+                 .collect());
   EXPECT_EQ(grouped, want);
   auto sorted_keys = pairs.reduce_by_key(std::plus<>{}).sort_by_key(true, 4).keys().collect();
   std::vector<std::string> want_keys;

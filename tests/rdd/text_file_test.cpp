@@ -2,12 +2,12 @@
 // at least min_partitions byte ranges (every line exactly once), random line lengths,
 // empty lines, CRLF, no trailing newline; a path that matches nothing throws.
 #include <gtest/gtest.h>
-#include <rill/rill.hpp>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <unistd.h>
+#include <rill/rill.hpp>
 
 #include "rdd/reference.hpp"
 
@@ -35,7 +35,8 @@ std::vector<std::string> read_serially(const fs::path& p) {
 }
 
 // Random lines: empty ones, short ones, and some longer than typical split sizes.
-void write_random_file(const fs::path& p, std::size_t lines, unsigned seed, bool crlf, bool trailing_newline) {
+void write_random_file(const fs::path& p, std::size_t lines, unsigned seed, bool crlf,
+                       bool trailing_newline) {
   std::mt19937 rng(seed);
   std::ofstream os(p, std::ios::binary);
   for (std::size_t i = 0; i < lines; ++i) {
@@ -52,7 +53,8 @@ void write_random_file(const fs::path& p, std::size_t lines, unsigned seed, bool
 class TextFileTest : public ::testing::TestWithParam<std::int64_t> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("rill-text-" + std::to_string(::getpid()) + "-" + std::to_string(GetParam()));
+    dir_ = fs::temp_directory_path() /
+           ("rill-text-" + std::to_string(::getpid()) + "-" + std::to_string(GetParam()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -78,8 +80,16 @@ TEST_P(TextFileTest, BigFileSplitsReadEveryLineOnce) {
 
 TEST_P(TextFileTest, EveryByteRangeCutOfASmallFileReadsEachLineOnce) {
   // Small files with many partitions: splits start on newlines, inside CRLF, mid-line.
-  const char* contents[] = {"", "\n", "\n\n\n", "a", "a\n", "ab\r\ncd\r\n", "x\n\ny\r\n\r\nlast", "one line no newline",
-                            "\r\n\r\n", "abc\ndef\nghi\n"};
+  const char* contents[] = {"",
+                            "\n",
+                            "\n\n\n",
+                            "a",
+                            "a\n",
+                            "ab\r\ncd\r\n",
+                            "x\n\ny\r\n\r\nlast",
+                            "one line no newline",
+                            "\r\n\r\n",
+                            "abc\ndef\nghi\n"};
   int i = 0;
   for (const char* c : contents) {
     auto f = dir_ / ("small" + std::to_string(i++) + ".txt");
@@ -109,7 +119,9 @@ TEST_P(TextFileTest, LinesLongerThanTheReadBufferSpanSplits) {
   auto f = dir_ / "long.txt";
   {
     std::ofstream os(f, std::ios::binary);
-    os << "first\n" << std::string(3u << 20, 'x') << "\r\n\n" << std::string(1500000, 'y') << "\nlast";
+    os << "first\n"
+       << std::string(3u << 20, 'x') << "\r\n\n"
+       << std::string(1500000, 'y') << "\nlast";
   }
   auto rdd = ctx.text_file(f.string(), GetParam());
   auto got = rdd.collect();
@@ -123,7 +135,8 @@ TEST_P(TextFileTest, GlobAndDirectoryReadAllMatchingFilesInNameOrder) {
   std::vector<std::string> want;
   for (int i = 0; i < 4; ++i) {
     auto f = dir_ / ("log" + std::to_string(i) + ".log");
-    write_random_file(f, 50 + static_cast<std::size_t>(i) * 30, static_cast<unsigned>(10 + i), i % 2 == 1, i != 2);
+    write_random_file(f, 50 + static_cast<std::size_t>(i) * 30, static_cast<unsigned>(10 + i),
+                      i % 2 == 1, i != 2);
     auto lines = read_serially(f);
     want.insert(want.end(), lines.begin(), lines.end());
   }
@@ -134,7 +147,8 @@ TEST_P(TextFileTest, GlobAndDirectoryReadAllMatchingFilesInNameOrder) {
   // A directory means all its files.
   auto lines = read_serially(dir_ / "other.txt");
   want.insert(want.end(), lines.begin(), lines.end());
-  EXPECT_EQ(ctx.text_file(dir_.string(), GetParam()).count(), static_cast<std::int64_t>(want.size()));
+  EXPECT_EQ(ctx.text_file(dir_.string(), GetParam()).count(),
+            static_cast<std::int64_t>(want.size()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Partitions, TextFileTest, ::testing::ValuesIn(kPartitionCounts));

@@ -1,8 +1,8 @@
 // Wide operators against serial references: repartition, distinct, sort_by,
 // intersection, subtract, cartesian; 1, 2, 7 and 64 partitions each.
 #include <gtest/gtest.h>
-#include <rill/rill.hpp>
 
+#include <rill/rill.hpp>
 #include <set>
 
 #include "rdd/reference.hpp"
@@ -59,7 +59,9 @@ TEST_P(RddWideOps, SortByOrdersByTheKeyAcrossPartitions) {
     for (bool asc : {true, false}) {
       for (std::int64_t k : {0, 1, 4}) {
         auto s = rdd.sort_by(key, asc, k);
-        if (k > 0) { EXPECT_LE(s.num_partitions(), static_cast<std::size_t>(k)); }
+        if (k > 0) {
+          EXPECT_LE(s.num_partitions(), static_cast<std::size_t>(k));
+        }
         auto got = s.collect();
         EXPECT_EQ(sorted(got), sorted(data));
         std::vector<int> got_keys, want_keys;
@@ -122,7 +124,8 @@ TEST(RddEmpty, ZeroPartitionRddThroughWideOperators) {
   EXPECT_TRUE(e.distinct().collect().empty());
   EXPECT_TRUE(e.sort_by([](int x) { return x; }).collect().empty());
   EXPECT_TRUE(e.intersection(ctx.parallelize(std::vector<int>{1}, 1)).collect().empty());
-  EXPECT_EQ(ctx.parallelize(std::vector<int>{1, 1}, 2).subtract(e).collect(), (std::vector<int>{1, 1}));
+  EXPECT_EQ(ctx.parallelize(std::vector<int>{1, 1}, 2).subtract(e).collect(),
+            (std::vector<int>{1, 1}));
   EXPECT_TRUE(e.cartesian(ctx.parallelize(std::vector<int>{1}, 1)).collect().empty());
   EXPECT_TRUE(e.zip_with_index().collect().empty());
   auto kv = e.map([](int x) { return std::pair<int, int>{x, x}; });

@@ -2,10 +2,10 @@
 // JobFailed after max_task_attempts, stage order in the flow graph, per-stage metrics,
 // reused shuffle outputs, and Config validation.
 #include <gtest/gtest.h>
-#include <rill/rill.hpp>
 
 #include <atomic>
 #include <mutex>
+#include <rill/rill.hpp>
 #include <thread>
 
 namespace rill {
@@ -30,7 +30,8 @@ TEST(SchedulerTest, TaskThatFailsOnceSucceedsOnRetry) {
   const auto m = ctx.last_job_metrics();
   ASSERT_EQ(m.stages.size(), 1u);
   ASSERT_EQ(m.stages[0].tasks.size(), 4u);
-  for (const auto& t : m.stages[0].tasks) EXPECT_EQ(t.attempts, t.partition == 2 ? 2 : 1) << "partition " << t.partition;
+  for (const auto& t : m.stages[0].tasks)
+    EXPECT_EQ(t.attempts, t.partition == 2 ? 2 : 1) << "partition " << t.partition;
   EXPECT_EQ(m.task_attempts(), 5);
 }
 
@@ -69,7 +70,8 @@ TEST(SchedulerTest, TaskThatAlwaysFailsAbortsAfterMaxAttempts) {
       rdd.count();
       ADD_FAILURE() << "no JobFailed";
     } catch (const JobFailed& e) {
-      EXPECT_NE(std::string(e.what()).find("user function broke on 20"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("user function broke on 20"), std::string::npos)
+          << e.what();
     }
     EXPECT_EQ(attempts.load(), max_attempts);
     // The context stays usable.
@@ -87,7 +89,10 @@ TEST(SchedulerTest, FailedMapStageStopsTheJobBeforeTheResultStage) {
                    return std::pair<int, int>{x, x};
                  })
                  .reduce_by_key(std::plus<>{})
-                 .map([&result_calls](std::pair<int, int> kv) { ++result_calls; return kv; });
+                 .map([&result_calls](std::pair<int, int> kv) {
+                   ++result_calls;
+                   return kv;
+                 });
   EXPECT_THROW(rdd.collect(), JobFailed);
   EXPECT_EQ(result_calls.load(), 0);
 }
