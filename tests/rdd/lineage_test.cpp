@@ -18,17 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using KV = std::pair<int, int>;
 
-std::map<int, long> sums(const std::vector<KV>& kvs) {
-  std::map<int, long> m;
-  for (auto [k, v] : kvs) m[k] += v;
-  return m;
-}
-
-template <class K, class V>
-std::map<K, V> as_map(const std::vector<std::pair<K, V>>& kvs) {
-  return std::map<K, V>(kvs.begin(), kvs.end());
-}
-
 TEST(LineageTest, CoPartitionedRddsReduceAndJoinWithoutANewShuffle) {
   Context ctx(Config{.parallelism = 2});
   auto da = skewed_pairs(1000, 30, 1), db = skewed_pairs(700, 30, 2);

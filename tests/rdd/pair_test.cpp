@@ -24,20 +24,6 @@ class RddPairOps : public ::testing::TestWithParam<std::int64_t> {
   }
 };
 
-std::map<int, long> sums(const std::vector<KV>& kvs) {
-  std::map<int, long> m;
-  for (auto [k, v] : kvs) m[k] += v;
-  return m;
-}
-
-template <class K, class V>
-std::map<K, V> as_map(const std::vector<std::pair<K, V>>& kvs) {
-  std::map<K, V> m;
-  for (const auto& [k, v] : kvs)
-    EXPECT_TRUE(m.emplace(k, v).second) << "key " << k << " emitted twice";
-  return m;
-}
-
 TEST_P(RddPairOps, MapValuesFlatMapValuesKeysValues) {
   for (const auto& data : inputs()) {
     auto rdd = ctx.parallelize(data, GetParam());

@@ -1,6 +1,8 @@
 // Helpers shared by the RDD tests: serial reference computations and the partition
 // counts every operator is checked with.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +45,22 @@ std::vector<std::vector<T>> slices(const std::vector<T>& data, std::size_t n) {
 
 // Input sizes every operator sees: empty, fewer elements than partitions, many.
 inline const std::vector<std::size_t> kSizes{0, 3, 1000};
+
+// Per-key sums: the serial reference of reduce_by_key(+) on int pairs.
+inline std::map<int, long> sums(const std::vector<std::pair<int, int>>& kvs) {
+  std::map<int, long> m;
+  for (auto [k, v] : kvs) m[k] += v;
+  return m;
+}
+
+// A reduction's output as a map, failing the test if a key comes out twice.
+template <class K, class V>
+std::map<K, V> as_map(const std::vector<std::pair<K, V>>& kvs) {
+  std::map<K, V> m;
+  for (const auto& [k, v] : kvs)
+    EXPECT_TRUE(m.emplace(k, v).second) << "key " << k << " emitted twice";
+  return m;
+}
 
 inline std::vector<int> ints(std::size_t n, unsigned seed = 3) {
   std::mt19937 rng(seed);
