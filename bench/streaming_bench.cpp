@@ -173,3 +173,67 @@ BENCHMARK(BM_StreamingWordCount_tbb)
     ->UseManualTime()
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
+
+namespace {
+
+// Cost of one slide of reduce_by_key_and_window with an inverse, for windows of 1, 4, 16
+// and 64 batches (slide = 1 batch), under a manual clock so that only processing is
+// timed. Incremental windows keep this flat as the window grows.
+void BM_WindowLength_rill(benchmark::State& state) {
+  const std::int64_t window_batches = state.range(0);
+  const auto interval = 10ms;
+  const int warmup = static_cast<int>(window_batches) + 2, measured = 30;
+  const auto& feed = word_feed();
+  for (auto _ : state) {
+    rill::Context ctx(
+        rill::Config{.parallelism = rill_bench::kParallelism, .default_partitions = 2});
+    auto clock = std::make_shared<rill::ManualClock>();
+    rill::StreamingContext ssc(ctx, interval, clock);
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("rill-bench-window-" + std::to_string(::getpid()));
+    ssc.checkpoint(dir.string());
+    std::deque<rill::Rdd<std::pair<std::string, std::int64_t>>> queue;
+    constexpr std::size_t kPerBatch = 50'000;
+    for (int b = 0; b < warmup + measured; ++b) {
+      std::vector<std::pair<std::string, std::int64_t>> batch;
+      batch.reserve(kPerBatch);
+      for (std::size_t i = 0; i < kPerBatch; ++i)
+        batch.emplace_back(feed[(std::size_t(b) * kPerBatch + i) % feed.size()], 1);
+      queue.push_back(ctx.parallelize(std::move(batch), 2));
+    }
+    std::atomic<std::int64_t> keys{0};
+    ssc.queue_stream(std::move(queue))
+        .reduce_by_key_and_window(std::plus<std::int64_t>{}, std::minus<std::int64_t>{},
+                                  interval * window_batches, interval)
+        .foreach_rdd([&](const rill::Rdd<std::pair<std::string, std::int64_t>>& rdd) {
+          keys = rdd.count();
+        });
+    ssc.start();
+    double measured_seconds = 0;
+    for (int b = 1; b <= warmup + measured; ++b) {
+      const auto t0 = std::chrono::steady_clock::now();
+      clock->advance(interval);
+      ssc.await_batch_completed(clock->now());
+      if (b > warmup)
+        measured_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    ssc.stop(false, false);
+    std::filesystem::remove_all(dir);
+    state.SetIterationTime(measured_seconds / measured);
+    state.counters["ms_per_slide"] = 1000.0 * measured_seconds / measured;
+    benchmark::DoNotOptimize(keys.load());
+  }
+}
+
+}  // namespace
+
+// Arg: window length in batches (slide = 1 batch).
+BENCHMARK(BM_WindowLength_rill)
+    ->Arg(1)
+    ->Arg(4)
+    ->Arg(16)
+    ->Arg(64)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
