@@ -29,7 +29,8 @@ class FlatHashMap {
         ctrl_(std::exchange(o.ctrl_, nullptr)),
         capacity_(std::exchange(o.capacity_, 0)),
         size_(std::exchange(o.size_, 0)),
-        shift_(std::exchange(o.shift_, 64)) {}
+        shift_(std::exchange(o.shift_, 64)),
+        salt_(o.salt_) {}
   FlatHashMap& operator=(FlatHashMap&& o) noexcept {
     if (this != &o) {
       release();
@@ -38,6 +39,7 @@ class FlatHashMap {
       capacity_ = std::exchange(o.capacity_, 0);
       size_ = std::exchange(o.size_, 0);
       shift_ = std::exchange(o.shift_, 64);
+      salt_ = o.salt_;
     }
     return *this;
   }
@@ -113,9 +115,16 @@ class FlatHashMap {
     while (max_load(cap) < n) cap *= 2;
     return cap;
   }
-  // The top bits pick the slot: the low bits are what HashPartitioner's modulo already
-  // looked at, so within one reducer's table they are skewed.
-  std::size_t home(std::size_t h) const { return shift_ >= 64 ? 0 : h >> shift_; }
+  // The top bits of the salted hash pick the slot: the low bits are what HashPartitioner's
+  // modulo already looked at, so within one reducer's table they are skewed. The salt
+  // depends on the capacity because tables are filled from bigger tables drained in slot
+  // order: with one slot function for all sizes those keys arrive sorted by home slot
+  // and pile into one ever-growing probe run (quadratic, the classic merge-two-hash-maps
+  // trap). Deterministic, so a recomputed partition comes out in the same order.
+  std::size_t home(std::size_t h) const { return shift_ >= 64 ? 0 : (h * salt_) >> shift_; }
+  static std::uint64_t salt_for(std::size_t cap) {
+    return mix_hash(cap * 0x9e3779b97f4a7c15ULL) | 1;  // odd: h -> h * salt is a bijection
+  }
   static std::uint8_t tag_of(std::size_t h) { return std::uint8_t(0x80 | (h & 0x7f)); }
 
   void rehash(std::size_t cap) {
@@ -125,6 +134,7 @@ class FlatHashMap {
     std::memset(bigger.ctrl_, 0, cap);
     bigger.capacity_ = cap;
     bigger.shift_ = 64 - std::countr_zero(cap);
+    bigger.salt_ = salt_for(cap);
     for (std::size_t i = 0; i < capacity_; ++i) {
       if (!ctrl_[i]) continue;
       const std::size_t h = hash(slots_[i].first);
@@ -157,7 +167,8 @@ class FlatHashMap {
   std::uint8_t* ctrl_ = nullptr;  // 0 = empty, else 0x80 | low 7 bits of the hash
   std::size_t capacity_ = 0;      // 0 or a power of two
   std::size_t size_ = 0;
-  unsigned shift_ = 64;  // 64 - log2(capacity_)
+  unsigned shift_ = 64;     // 64 - log2(capacity_)
+  std::uint64_t salt_ = 1;  // salt_for(capacity_)
 };
 
 }  // namespace rill::detail
