@@ -237,3 +237,63 @@ BENCHMARK(BM_WindowLength_rill)
     ->UseManualTime()
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
+
+namespace {
+
+// Fixed cost of one batch of the windowed word count: the same pipeline as
+// BM_StreamingWordCount_rill fed 10 records per batch under a manual clock, so what is
+// timed is job generation, scheduling, shuffles and window bookkeeping, not records.
+// It bounds the shortest batch interval rill can keep up with.
+void BM_BatchOverhead_rill(benchmark::State& state) {
+  const auto interval = 10ms;
+  const int warmup = 20, measured = 200;
+  const auto& feed = word_feed();
+  for (auto _ : state) {
+    rill::Context ctx(
+        rill::Config{.parallelism = rill_bench::kParallelism, .default_partitions = 2});
+    auto clock = std::make_shared<rill::ManualClock>();
+    rill::StreamingContext ssc(ctx, interval, clock);
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("rill-bench-overhead-" + std::to_string(::getpid()));
+    ssc.checkpoint(dir.string());
+    std::deque<rill::Rdd<std::string>> queue;
+    for (int b = 0; b < warmup + measured; ++b)
+      queue.push_back(ctx.parallelize(
+          std::vector<std::string>(feed.begin() + b * 10, feed.begin() + b * 10 + 10), 2));
+    std::atomic<std::int64_t> keys{0};
+    ssc.queue_stream(std::move(queue))
+        .map([](const std::string& w) { return std::pair<std::string, std::int64_t>(w, 1); })
+        .reduce_by_key_and_window(std::plus<std::int64_t>{}, std::minus<std::int64_t>{},
+                                  interval * 10, interval)
+        .foreach_rdd([&](const rill::Rdd<std::pair<std::string, std::int64_t>>& rdd) {
+          keys = rdd.count();
+        });
+    ssc.start();
+    double measured_seconds = 0;
+    for (int b = 1; b <= warmup + measured; ++b) {
+      const auto t0 = std::chrono::steady_clock::now();
+      clock->advance(interval);
+      ssc.await_batch_completed(clock->now());
+      if (b > warmup)
+        measured_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    ssc.stop(false, false);
+    std::filesystem::remove_all(dir);
+    // How much of a batch is inside RDD jobs (planning, TBB flow graph, tasks); the rest
+    // is the streaming side: job generation, thread hand-offs, listeners, bookkeeping.
+    const auto history = ctx.job_history();
+    double job_seconds = 0;
+    for (std::size_t i = history.size() > std::size_t(measured) ? history.size() - measured : 0;
+         i < history.size(); ++i)
+      job_seconds += std::chrono::duration<double>(history[i].duration).count();
+    state.SetIterationTime(measured_seconds / measured);
+    state.counters["us_per_batch"] = 1e6 * measured_seconds / measured;
+    state.counters["us_in_jobs"] = 1e6 * job_seconds / measured;
+    benchmark::DoNotOptimize(keys.load());
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_BatchOverhead_rill)->UseManualTime()->Iterations(1)->Unit(benchmark::kMicrosecond);

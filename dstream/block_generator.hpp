@@ -48,7 +48,7 @@ class BlockGenerator {
   }
   void add(std::vector<T> xs) {
     std::lock_guard lock(mutex_);
-    if (current_.empty())
+    if (current_.empty() && current_.capacity() < 2 * xs.size())
       current_ = std::move(xs);
     else
       current_.insert(current_.end(), std::make_move_iterator(xs.begin()),
@@ -69,7 +69,12 @@ class BlockGenerator {
 
  private:
   void cut_locked() {
-    if (!current_.empty()) blocks_.push_back(std::exchange(current_, {}));
+    if (current_.empty()) return;
+    const std::size_t n = current_.size();
+    blocks_.push_back(std::exchange(current_, {}));
+    // The next block is likely as big: growing it by doubling would move every record
+    // about twice more and touch fresh pages on each step.
+    current_.reserve(n + n / 4);
   }
 
   mutable std::mutex mutex_;

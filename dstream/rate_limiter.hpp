@@ -1,7 +1,9 @@
 // RateLimiter: a token bucket that holds a receiver to Config::receiver_max_rate records
-// per second (Spark's RateLimiter). Refills continuously from the context's clock with a
-// one-second burst; acquire blocks on the clock, so under a ManualClock it waits for the
-// test to advance time.
+// per second (Spark's RateLimiter). Refills continuously from the context's clock, holding
+// at most one second's worth; it starts empty (like Guava's, which Spark uses), so a
+// receiver that starts at full speed does not flood the first batches with a second of
+// data. acquire blocks on the clock, so under a ManualClock it waits for the test to
+// advance time.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -12,9 +14,7 @@ namespace rill::detail {
 
 class RateLimiter {
  public:
-  RateLimiter(Clock& clock, std::int64_t rate) : clock_(clock), rate_(rate), last_(clock.now()) {
-    tokens_ = static_cast<double>(rate);
-  }
+  RateLimiter(Clock& clock, std::int64_t rate) : clock_(clock), rate_(rate), last_(clock.now()) {}
   std::int64_t rate() const { return rate_.load(); }
   void set_rate(std::int64_t r) { rate_.store(r); }
 
@@ -59,8 +59,8 @@ class RateLimiter {
   Clock& clock_;
   std::atomic<std::int64_t> rate_;
   std::mutex mutex_;
-  double tokens_;  // guarded by mutex_
-  Time last_;      // guarded by mutex_
+  double tokens_ = 0;  // guarded by mutex_
+  Time last_;          // guarded by mutex_
 };
 
 }  // namespace rill::detail

@@ -2,12 +2,14 @@
 // incremental windowed reduction (Spark's ReducedWindowedDStream). The window at t is the
 // window at t - slide, minus (inverse) the batches that left it, plus (reduce) those that
 // entered: per slide it touches 2 * slide/batch batch results and the previous window,
-// never the whole window. Wide: the slices are shuffled, the previous window is already
-// partitioned by the same HashPartitioner and joins it narrowly. Its RDDs form a chain,
+// never the whole window. The batch results are reduced by key with the window's
+// HashPartitioner, so the update is one narrow pass per partition (WindowUpdateNode),
+// joining the previous window without a shuffle. Its RDDs form a chain,
 // so it needs ssc.checkpoint(dir) and checkpoints every 10 slides.
 #pragma once
 #include <atomic>
 #include <rill/dstream/window.hpp>
+#include <rill/dstream/window_update.hpp>
 #include <rill/rdd/hash_partitioner.hpp>
 
 namespace rill::detail {
@@ -25,7 +27,6 @@ template <class K, class V, class F, class G, class Filter>
 class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public IncrementalWindow {
  public:
   using T = std::pair<K, V>;
-  using Delta = std::pair<std::optional<V>, std::optional<V>>;  // (leaving, entering)
 
   ReducedWindowNode(const std::shared_ptr<DStreamNode<T>>& reduced, F f, G inverse, Duration length,
                     Duration slide, std::int64_t n, Filter filter)
@@ -67,70 +68,14 @@ class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public Incr
     if (combined > max_) max_ = combined;
 
     auto ctx = this->graph().context();
-    std::vector<Rdd<std::pair<K, Delta>>> tagged;
-    for (auto& r : leaving)
-      tagged.push_back(r.map_values([](V v) { return Delta(std::move(v), std::nullopt); }));
-    for (auto& r : entering)
-      tagged.push_back(r.map_values([](V v) { return Delta(std::nullopt, std::move(v)); }));
-    const auto parts = partitions(ctx);
-    Rdd<std::pair<K, Delta>> delta =
-        tagged.empty()
-            ? ctx.template empty_rdd<std::pair<K, Delta>>()
-            : union_all(tagged).reduce_by_key(
-                  [f = f_](Delta a, Delta b) mutable {
-                    auto merge = [&](std::optional<V>& x, std::optional<V>& y) {
-                      if (!y) return;
-                      x = x ? std::optional<V>(std::invoke(f, std::move(*x), std::move(*y)))
-                            : std::move(y);
-                    };
-                    merge(a.first, b.first);
-                    merge(a.second, b.second);
-                    return a;
-                  },
-                  parts);
-    auto filter = filter_;
-    auto keep = [filter](const T& kv) mutable {
-      if constexpr (std::is_same_v<Filter, std::nullptr_t>)
-        return true;
-      else
-        return static_cast<bool>(std::invoke(filter, kv));
-    };
-    if (!prev) {
-      return delta.map_partitions(
-          [keep](std::vector<std::pair<K, Delta>>&& kds) mutable {
-            std::vector<T> out;
-            for (auto& [k, d] : kds) {
-              if (!d.second) continue;
-              T kv(std::move(k), std::move(*d.second));
-              if (keep(kv)) out.push_back(std::move(kv));
-            }
-            return out;
-          },
-          true);
-    }
-    return prev->cogroup(delta, parts)
-        .map_partitions(
-            [keep, f = f_, inv = inverse_](auto&& groups) mutable {
-              std::vector<T> out;
-              for (auto& [k, g] : groups) {
-                auto& [olds, deltas] = g;
-                std::optional<V> r;
-                if (!olds.empty()) r = std::move(olds.front());
-                if (!deltas.empty()) {
-                  auto& d = deltas.front();
-                  // A batch can only leave a window it was in, so r exists when d.first does.
-                  if (d.first && r) r = std::invoke(inv, std::move(*r), std::move(*d.first));
-                  if (d.second)
-                    r = r ? std::optional<V>(std::invoke(f, std::move(*r), std::move(*d.second)))
-                          : std::move(d.second);
-                }
-                if (!r) continue;
-                T kv(k, std::move(*r));
-                if (keep(kv)) out.push_back(std::move(kv));
-              }
-              return out;
-            },
-            true);
+    auto part = std::make_shared<HashPartitioner>(static_cast<std::size_t>(partitions(ctx)));
+    std::vector<Dependency> deps;
+    if (prev) deps.push_back(cogroup_dependency(*prev, part));
+    for (const auto& r : leaving) deps.push_back(cogroup_dependency(r, part));
+    for (const auto& r : entering) deps.push_back(cogroup_dependency(r, part));
+    using Node = WindowUpdateNode<K, V, F, G, Filter>;
+    return Rdd<T>(std::make_shared<Node>(ctx.state(), std::move(part), std::move(deps),
+                                         prev.has_value(), leaving.size(), f_, inverse_, filter_));
   }
 
  protected:

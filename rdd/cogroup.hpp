@@ -7,6 +7,26 @@
 
 namespace rill::detail {
 
+// Calls f(std::pair<K, X>&) for every element of partition p of a keyed input that is
+// either shuffled (read from the map outputs' buckets for p) or co-partitioned (computed
+// narrowly from the parent's partition p).
+template <class K, class X, class F>
+void read_keyed_partition(const Dependency& dep, std::size_t p, TaskContext& tc, F&& f) {
+  using P = std::pair<K, X>;
+  if (dep.kind == Dependency::Kind::shuffle) {
+    auto shuffle = std::static_pointer_cast<ShuffleOutput<std::vector<P>>>(dep.shuffle);
+    for (const auto& o : shuffle->map_outputs()) {
+      tc.records_in += static_cast<std::int64_t>((*o)[p].size());
+      for (P kv : (*o)[p]) f(kv);
+    }
+  } else {
+    auto sink = callback_sink<P>([&](std::span<P> c) {
+      for (auto& kv : c) f(kv);
+    });
+    std::static_pointer_cast<RddNode<P>>(dep.parent)->compute_partition(p, tc, sink);
+  }
+}
+
 template <class K, class V, class W>
 class CoGroupNode final : public RddNode<std::pair<K, std::pair<std::vector<V>, std::vector<W>>>> {
  public:
@@ -23,29 +43,13 @@ class CoGroupNode final : public RddNode<std::pair<K, std::pair<std::vector<V>, 
   void compute(std::size_t p, TaskContext& tc, ChunkSink<Out>& out) override {
     HashMap<K, Groups> table;
     auto deps = this->dependencies();
-    read<V>(deps[0], p, tc,
-            [&](std::pair<K, V>& kv) { table[kv.first].first.push_back(std::move(kv.second)); });
-    read<W>(deps[1], p, tc,
-            [&](std::pair<K, W>& kw) { table[kw.first].second.push_back(std::move(kw.second)); });
+    read_keyed_partition<K, V>(deps[0], p, tc, [&](std::pair<K, V>& kv) {
+      table[kv.first].first.push_back(std::move(kv.second));
+    });
+    read_keyed_partition<K, W>(deps[1], p, tc, [&](std::pair<K, W>& kw) {
+      table[kw.first].second.push_back(std::move(kw.second));
+    });
     drain(table, out);
-  }
-
- private:
-  template <class X, class F>
-  static void read(const Dependency& dep, std::size_t p, TaskContext& tc, F&& f) {
-    using P = std::pair<K, X>;
-    if (dep.kind == Dependency::Kind::shuffle) {
-      auto shuffle = std::static_pointer_cast<ShuffleOutput<std::vector<P>>>(dep.shuffle);
-      for (const auto& o : shuffle->map_outputs()) {
-        tc.records_in += static_cast<std::int64_t>((*o)[p].size());
-        for (P kv : (*o)[p]) f(kv);
-      }
-    } else {
-      auto sink = callback_sink<P>([&](std::span<P> c) {
-        for (auto& kv : c) f(kv);
-      });
-      std::static_pointer_cast<RddNode<P>>(dep.parent)->compute_partition(p, tc, sink);
-    }
   }
 };
 

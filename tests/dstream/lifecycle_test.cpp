@@ -324,16 +324,22 @@ TEST(StreamingContextInputs, RateLimiterHoldsTheRate) {
   ManualClock clock;
   detail::RateLimiter limiter(clock, 10);
   std::stop_source never;
-  EXPECT_TRUE(limiter.acquire(10, never.get_token()));  // the first second's burst
-  std::atomic<bool> done{false};
+  // The bucket starts empty: nothing passes before the clock moves.
+  std::atomic<int> phase{0};
   std::thread t([&] {
+    limiter.acquire(10, never.get_token());
+    phase = 1;
     limiter.acquire(5, never.get_token());
-    done = true;
+    phase = 2;
   });
-  EXPECT_FALSE(done.load());
-  clock.advance(1000ms);  // refills the bucket
+  EXPECT_EQ(phase.load(), 0);
+  // A waiter sleeps until its tokens are due plus 1 ms, hence the extra 100 ms.
+  clock.advance(1100ms);  // a second's worth at most: 10 tokens, the first request only
+  while (phase.load() < 1) std::this_thread::yield();
+  EXPECT_EQ(phase.load(), 1);
+  clock.advance(600ms);  // 6 more
   t.join();
-  EXPECT_TRUE(done.load());
+  EXPECT_EQ(phase.load(), 2);
   std::stop_source stop;
   stop.request_stop();
   EXPECT_FALSE(limiter.acquire(10, stop.get_token()));  // stopping ends the wait

@@ -1,0 +1,76 @@
+// WindowUpdateNode: one slide of the incremental window as a single narrow pass per
+// partition. The previous window and the per-batch reductions entering and leaving it are
+// all hash-partitioned alike, so partition p of the new window is partition p of the old
+// one, minus (inverse) p of each leaving batch, plus (reduce) p of each entering batch:
+// one hash table per partition, no shuffle, no per-key value lists. An input that is not
+// partitioned that way (a checkpoint read back, say) is shuffled like a cogroup input.
+#pragma once
+#include <functional>
+#include <rill/rdd/cogroup.hpp>
+#include <rill/rdd/flat_hash_map.hpp>
+
+namespace rill::detail {
+
+template <class K, class V, class F, class G, class Filter>
+class WindowUpdateNode final : public RddNode<std::pair<K, V>> {
+ public:
+  using T = std::pair<K, V>;
+
+  // deps: [previous window if has_previous], leaving batches..., entering batches...
+  WindowUpdateNode(std::shared_ptr<ContextState> ctx, std::shared_ptr<const Partitioner> part,
+                   std::vector<Dependency> deps, bool has_previous, std::size_t leaving, F f,
+                   G inverse, Filter filter)
+      : RddNode<T>(std::move(ctx), part->num_partitions(), std::move(deps), "WindowedRdd",
+                   "reduce_by_key_and_window"),
+        has_previous_(has_previous),
+        leaving_(leaving),
+        f_(std::move(f)),
+        inverse_(std::move(inverse)),
+        filter_(std::move(filter)) {
+    this->set_partitioner(std::move(part));
+  }
+
+  void compute(std::size_t p, TaskContext& tc, ChunkSink<T>& out) override {
+    using Table = FlatHashMap<K, V>;
+    Table table;
+    const auto deps = this->dependencies();
+    std::size_t i = 0;
+    if (has_previous_)
+      read_keyed_partition<K, V>(deps[i++], p, tc, [&](T& kv) {
+        table.insert_new(Table::hash(kv.first), std::move(kv.first), std::move(kv.second));
+      });
+    for (const std::size_t end = i + leaving_; i < end; ++i)
+      read_keyed_partition<K, V>(deps[i], p, tc, [&](T& kv) {
+        // A batch only leaves a window it was in, so its keys are in the table.
+        if (auto* e = table.find(kv.first))
+          e->second = std::invoke(inverse_, std::move(e->second), std::move(kv.second));
+      });
+    for (; i < deps.size(); ++i)
+      read_keyed_partition<K, V>(deps[i], p, tc, [&](T& kv) {
+        const std::size_t h = Table::hash(kv.first);
+        if (auto* e = table.find(kv.first, h))
+          e->second = std::invoke(f_, std::move(e->second), std::move(kv.second));
+        else
+          table.insert_new(h, std::move(kv.first), std::move(kv.second));
+      });
+    ChunkWriter<T> w(out);
+    table.consume([&](K&& k, V&& v) {
+      if constexpr (std::is_same_v<Filter, std::nullptr_t>) {
+        w(std::move(k), std::move(v));
+      } else {
+        T kv(std::move(k), std::move(v));
+        if (std::invoke(filter_, std::as_const(kv))) w(std::move(kv));
+      }
+    });
+    w.flush();
+  }
+
+ private:
+  const bool has_previous_;
+  const std::size_t leaving_;
+  F f_;
+  G inverse_;
+  Filter filter_;
+};
+
+}  // namespace rill::detail
