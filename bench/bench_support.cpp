@@ -23,14 +23,6 @@ std::int64_t status_field(const char* field) {
   return 0;
 }
 
-// User + system CPU time of the whole process (all threads), in seconds.
-double process_cpu_seconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  auto sec = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) * 1e-6; };
-  return sec(u.ru_utime) + sec(u.ru_stime);
-}
-
 struct Row {
   double seconds = 0;
   double cpu_seconds = 0;
@@ -42,6 +34,14 @@ std::map<std::string, std::map<std::string, Row>>& table() {
 }
 
 }  // namespace
+
+// User + system CPU time of the whole process (all threads), in seconds.
+double process_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) * 1e-6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
 
 void PeakMemory::reset() {
   ::malloc_trim(0);

@@ -48,6 +48,9 @@ class Measure {
 // RILL_BENCH_PAIRS (millions of pairs for reduce_by_key, default 50).
 std::int64_t env_int(const char* name, std::int64_t fallback);
 
+// User + system CPU time of the whole process (all threads), in seconds.
+double process_cpu_seconds();
+
 // The table printed after all benchmarks: time and peak memory per variant, and both
 // as a ratio to the TBB twin.
 void print_summary();

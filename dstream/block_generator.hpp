@@ -3,7 +3,9 @@
 // the current buffer every interval; the job generator takes all blocks cut so far (and
 // the partial current one) when it allocates a batch, so a batch's RDD has one partition
 // per block of its interval, and a record stored before the clock reaches a batch time
-// is in that batch or an earlier one. Blocks are plain vectors, moved, never copied.
+// is in that batch or an earlier one. A block is a list of chunks: a vector the receiver
+// stores becomes a chunk as it is (single records are gathered into chunks), so the
+// receiving thread moves no record and allocates nothing per record.
 #pragma once
 #include <mutex>
 #include <rill/dstream/clock.hpp>
@@ -42,21 +44,28 @@ class BlockGenerator {
     cut_locked();
   }
 
+  using Block = std::vector<std::vector<T>>;  // chunks, in arrival order
+
   void add(T x) {
     std::lock_guard lock(mutex_);
-    current_.push_back(std::move(x));
+    open_chunk().push_back(std::move(x));
   }
   void add(std::vector<T> xs) {
+    if (xs.empty()) return;
     std::lock_guard lock(mutex_);
-    if (current_.empty() && current_.capacity() < 2 * xs.size())
-      current_ = std::move(xs);
-    else
-      current_.insert(current_.end(), std::make_move_iterator(xs.begin()),
-                      std::make_move_iterator(xs.end()));
+    if (xs.size() >= kChunk / 4) {
+      current_.push_back(std::move(xs));
+      open_ = false;
+      return;
+    }
+    // Small vectors are gathered, so that a block is not thousands of tiny chunks.
+    auto& chunk = open_chunk();
+    chunk.insert(chunk.end(), std::make_move_iterator(xs.begin()),
+                 std::make_move_iterator(xs.end()));
   }
 
   // Everything stored so far, as blocks in arrival order.
-  std::vector<std::vector<T>> take_blocks() {
+  std::vector<Block> take_blocks() {
     std::lock_guard lock(mutex_);
     cut_locked();
     return std::exchange(blocks_, {});
@@ -68,18 +77,26 @@ class BlockGenerator {
   }
 
  private:
+  static constexpr std::size_t kChunk = 1024;
+
+  // The chunk single records and small vectors go to.
+  std::vector<T>& open_chunk() {
+    if (!open_ || current_.back().size() >= kChunk) {
+      current_.emplace_back().reserve(kChunk);
+      open_ = true;
+    }
+    return current_.back();
+  }
   void cut_locked() {
     if (current_.empty()) return;
-    const std::size_t n = current_.size();
     blocks_.push_back(std::exchange(current_, {}));
-    // The next block is likely as big: growing it by doubling would move every record
-    // about twice more and touch fresh pages on each step.
-    current_.reserve(n + n / 4);
+    open_ = false;
   }
 
   mutable std::mutex mutex_;
-  std::vector<T> current_;              // guarded by mutex_
-  std::vector<std::vector<T>> blocks_;  // guarded by mutex_
+  Block current_;              // guarded by mutex_
+  bool open_ = false;          // guarded by mutex_: current_.back() takes small stores
+  std::vector<Block> blocks_;  // guarded by mutex_
   std::jthread timer_;
 };
 

@@ -1,17 +1,20 @@
 // receiver_stream: an input stream fed by a Receiver<T> (Spark's ReceiverInputDStream).
 // At each batch time the blocks the receiver stored since the previous batch become the
-// partitions of the batch's RDD (no copy: the blocks move into the RDD); a batch
+// partitions of the batch's RDD (a BlockRdd; no copy: the blocks move into it); a batch
 // without data gets an empty RDD.
 #pragma once
 #include <map>
 #include <rill/dstream/receiver_supervisor.hpp>
 #include <rill/dstream/streaming_context.hpp>
+#include <rill/rdd/block_rdd.hpp>
 
 namespace rill::detail {
 
 template <class T>
 class ReceiverInputNode final : public DStreamNode<T> {
  public:
+  using Block = typename BlockGenerator<T>::Block;
+
   ReceiverInputNode(std::shared_ptr<DStreamGraph> g, std::unique_ptr<Receiver<T>> receiver)
       : DStreamNode<T>(std::move(g), {}, "receiver_stream"),
         supervisor_(std::make_unique<ReceiverSupervisor<T>>(std::move(receiver))) {
@@ -22,7 +25,8 @@ class ReceiverInputNode final : public DStreamNode<T> {
   void allocate_batch(Time t) override {
     auto blocks = supervisor_->take_blocks();
     std::int64_t n = 0;
-    for (const auto& b : blocks) n += static_cast<std::int64_t>(b.size());
+    for (const auto& b : blocks)
+      for (const auto& chunk : b) n += static_cast<std::int64_t>(chunk.size());
     this->graph().report_input(t, n);
     {
       std::lock_guard lock(mutex_);
@@ -35,7 +39,7 @@ class ReceiverInputNode final : public DStreamNode<T> {
   }
 
   std::optional<Rdd<T>> compute(Time t) override {
-    std::vector<std::vector<T>> blocks;
+    std::vector<Block> blocks;
     {
       std::lock_guard lock(mutex_);
       if (auto it = allocated_.find(t); it != allocated_.end()) {
@@ -43,14 +47,15 @@ class ReceiverInputNode final : public DStreamNode<T> {
         allocated_.erase(it);
       }
     }
-    if (blocks.empty()) return this->graph().context().template empty_rdd<T>();
-    return this->graph().context().parallelize_partitions(std::move(blocks), "receiver_stream");
+    const auto& ctx = this->graph().context();
+    if (blocks.empty()) return ctx.template empty_rdd<T>();
+    return Rdd<T>(std::make_shared<BlockRdd<T>>(ctx.state(), std::move(blocks), "receiver_stream"));
   }
 
  private:
   std::unique_ptr<ReceiverSupervisor<T>> supervisor_;
   std::mutex mutex_;
-  std::map<Time, std::vector<std::vector<T>>> allocated_;  // guarded by mutex_
+  std::map<Time, std::vector<Block>> allocated_;  // guarded by mutex_
 };
 
 }  // namespace rill::detail

@@ -56,7 +56,7 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
   }
   // The current limit (0: none), for tests and monitoring.
   std::int64_t rate() const { return limiter_ ? limiter_->rate() : 0; }
-  std::vector<std::vector<T>> take_blocks() { return blocks_.take_blocks(); }
+  std::vector<typename BlockGenerator<T>::Block> take_blocks() { return blocks_.take_blocks(); }
 
   // ---- ReceiverSink: called by the receiver, from any thread ----
   void store(T record) override {
