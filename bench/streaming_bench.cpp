@@ -89,6 +89,12 @@ void BM_StreamingWordCount_rill(benchmark::State& state) {
     ssc.checkpoint(dir.string());
     DelayListener listener;
     ssc.add_listener(listener);
+    // RILL_BENCH_BATCH_LOG=file: one JSON line per batch, to see where the tail comes from.
+    std::optional<rill::JsonBatchListener> batch_log;
+    if (const char* path = std::getenv("RILL_BENCH_BATCH_LOG")) {
+      batch_log.emplace(path);
+      ssc.add_listener(*batch_log);
+    }
     std::atomic<std::int64_t> keys{0};
     ssc.receiver_stream(std::make_unique<FeedReceiver>())
         .map([](const std::string& w) { return std::pair<std::string, std::int64_t>(w, 1); })

@@ -67,8 +67,10 @@ class DStreamNode : public DStreamBase {
       generated_.erase(generated_.begin(), end);
       if (limit > cleared_until_) cleared_until_ = limit;
     }
-    for (auto& r : dropped)
+    for (auto& r : dropped) {
       if (r.node().is_persisted()) r.unpersist();
+      forget(r);
+    }
     drop_old_checkpoints();
   }
 
@@ -76,6 +78,12 @@ class DStreamNode : public DStreamBase {
     std::lock_guard lock(mutex_);
     return generated_.size();
   }
+
+ protected:
+  // Called for each RDD this stream no longer remembers, after it was unpersisted.
+  // Later RDDs may still hold it in their lineage; a stream whose data should not live
+  // that long (receiver blocks) releases it here.
+  virtual void forget(Rdd<T>&) {}
 
  private:
   void maybe_checkpoint(const Rdd<T>& rdd, Time t) {

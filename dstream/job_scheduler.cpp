@@ -44,6 +44,10 @@ ReceiverEnv JobScheduler::receiver_env() {
   if (interval.count() > 0)
     env.block_interval = std::min(env.block_interval, std::max(Duration{1}, interval / 5));
   env.max_rate = config.receiver_max_rate;
+  // A receiver that fell behind may catch up by one batch's worth, not Spark's full
+  // second: with 10 ms batches a second's burst is a hundred batches in one.
+  env.rate_burst =
+      interval.count() > 0 ? std::clamp(interval, Duration{1}, Duration{1000}) : Duration{100};
   env.backpressure = config.backpressure;
   env.report = [this](ReceiverEvent ev, const ReceiverInfo& info) {
     bus_.post([ev, info](const std::vector<StreamingListener*>& ls) {

@@ -1,9 +1,10 @@
 // RateLimiter: a token bucket that holds a receiver to Config::receiver_max_rate records
 // per second (Spark's RateLimiter). Refills continuously from the context's clock, holding
-// at most one second's worth; it starts empty (like Guava's, which Spark uses), so a
-// receiver that starts at full speed does not flood the first batches with a second of
-// data. acquire blocks on the clock, so under a ManualClock it waits for the test to
-// advance time.
+// at most `burst` worth of tokens (Spark: one second; a receiver gets one batch interval,
+// see JobScheduler::receiver_env); it starts empty (like Guava's, which Spark uses). A
+// receiver that falls behind (descheduled, say) thus catches up by at most one batch's
+// worth instead of dumping a second of data into one short batch. acquire blocks on the
+// clock, so under a ManualClock it waits for the test to advance time.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -14,7 +15,11 @@ namespace rill::detail {
 
 class RateLimiter {
  public:
-  RateLimiter(Clock& clock, std::int64_t rate) : clock_(clock), rate_(rate), last_(clock.now()) {}
+  RateLimiter(Clock& clock, std::int64_t rate, Duration burst = Duration{1000})
+      : clock_(clock),
+        rate_(rate),
+        burst_ms_(std::max<double>(1, double(burst.count()))),
+        last_(clock.now()) {}
   std::int64_t rate() const { return rate_.load(); }
   void set_rate(std::int64_t r) { rate_.store(r); }
 
@@ -27,7 +32,7 @@ class RateLimiter {
       if (rate <= 0) return true;
       refill(rate);
       // Large requests are served in bucket-sized pieces.
-      const double want = std::min<double>(static_cast<double>(n), static_cast<double>(rate));
+      const double want = std::min<double>(static_cast<double>(n), capacity(rate));
       if (tokens_ >= want) {
         tokens_ -= want;
         n -= static_cast<std::int64_t>(want);
@@ -45,19 +50,23 @@ class RateLimiter {
   }
 
  private:
+  // At least one token, so that a single record can always pass.
+  double capacity(std::int64_t rate) const {
+    return std::max(1.0, static_cast<double>(rate) * burst_ms_ / 1000.0);
+  }
   void refill(std::int64_t rate) {
     const auto now = clock_.now();
     const auto elapsed = (now - last_).count();
     if (elapsed > 0) {
-      tokens_ =
-          std::min(static_cast<double>(rate),
-                   tokens_ + static_cast<double>(elapsed) * static_cast<double>(rate) / 1000.0);
+      tokens_ = std::min(capacity(rate), tokens_ + static_cast<double>(elapsed) *
+                                                       static_cast<double>(rate) / 1000.0);
       last_ = now;
     }
   }
 
   Clock& clock_;
   std::atomic<std::int64_t> rate_;
+  const double burst_ms_;
   std::mutex mutex_;
   double tokens_ = 0;  // guarded by mutex_
   Time last_;          // guarded by mutex_

@@ -52,6 +52,14 @@ class ReceiverInputNode final : public DStreamNode<T> {
     return Rdd<T>(std::make_shared<BlockRdd<T>>(ctx.state(), std::move(blocks), "receiver_stream"));
   }
 
+ protected:
+  // Spark's ReceiverInputDStream removes a batch's blocks at clearMetadata: without
+  // this, the raw records of every batch since the last checkpoint of a downstream
+  // window or state stream stay alive through its lineage and are freed all at once.
+  void forget(Rdd<T>& rdd) override {
+    if (auto* blocks = dynamic_cast<BlockRdd<T>*>(&rdd.node())) blocks->release();
+  }
+
  private:
   std::unique_ptr<ReceiverSupervisor<T>> supervisor_;
   std::mutex mutex_;

@@ -31,7 +31,8 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
 
   void start(const ReceiverEnv& env) override {
     env_ = env;
-    if (env.max_rate > 0 || env.backpressure) limiter_.emplace(*env.clock, env.max_rate);
+    if (env.max_rate > 0 || env.backpressure)
+      limiter_.emplace(*env.clock, env.max_rate, env.rate_burst);
     blocks_.start(*env.clock, env.block_interval);
     thread_ = std::thread([this] { run(); });
   }

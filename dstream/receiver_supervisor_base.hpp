@@ -16,6 +16,7 @@ struct ReceiverEnv {
   Clock* clock = nullptr;
   Duration block_interval{200};
   std::int64_t max_rate = 0;  // records/s; 0 = unlimited
+  Duration rate_burst{1000};  // the most the limiter lets through at once, as time at max_rate
   bool backpressure = false;  // a limiter exists even without max_rate, for update_rate
   Duration restart_delay{100};
   std::function<void(ReceiverEvent, const ReceiverInfo&)> report;

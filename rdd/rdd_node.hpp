@@ -22,6 +22,13 @@ class RddNode : public RddBase {
   virtual void compute(std::size_t partition, TaskContext& tc, ChunkSink<T>& out) = 0;
 
   void compute_partition(std::size_t p, TaskContext& tc, ChunkSink<T>& out) {
+    // A cached copy beats the checkpoint file: same data, no file read.
+    if (is_persisted() && is_checkpointed())
+      if (auto cached =
+              std::static_pointer_cast<const std::vector<T>>(context()->blocks().get(id(), p))) {
+        push_copies<T>(*cached, out);
+        return;
+      }
     if (is_checkpointed()) {
       auto data = read_(checkpoint_file(p));
       tc.records_in += static_cast<std::int64_t>(data.size());
