@@ -1,11 +1,15 @@
 // receiver_stream: an input stream fed by a Receiver<T> (Spark's ReceiverInputDStream).
 // At each batch time the blocks the receiver stored since the previous batch become the
 // partitions of the batch's RDD (no copy: the blocks move into the RDD); a batch
-// without data gets an empty RDD.
+// without data gets an empty RDD. With Config::write_ahead_log and a checkpoint directory,
+// the blocks are logged (one fsync per block) before the batch uses them, and a batch that
+// had not completed before a restart (get_or_create) is replayed from the log.
 #pragma once
 #include <map>
 #include <rill/dstream/receiver_supervisor.hpp>
 #include <rill/dstream/streaming_context.hpp>
+#include <rill/io/write_ahead_log.hpp>
+#include <sstream>
 
 namespace rill::detail {
 
@@ -20,7 +24,27 @@ class ReceiverInputNode final : public DStreamNode<T> {
   ReceiverSupervisor<T>& supervisor() { return *supervisor_; }
 
   void allocate_batch(Time t) override {
-    auto blocks = supervisor_->take_blocks();
+    std::vector<std::vector<T>> blocks;
+    auto* wal = write_ahead_log();
+    std::optional<Time> replay_after;
+    {
+      std::lock_guard lock(mutex_);
+      replay_after = replay_after_;
+    }
+    std::optional<std::vector<std::string>> logged;
+    if (wal && replay_after && t > *replay_after) logged = wal->read_batch(t);
+    if (logged) {
+      // Given to batch t before the crash: the same records again, and the receiver's
+      // new data waits for the next batch.
+      for (auto& b : *logged) blocks.push_back(decode(b));
+    } else {
+      blocks = supervisor_->take_blocks();
+      if (wal) {
+        std::vector<std::string> encoded;
+        for (const auto& b : blocks) encoded.push_back(encode(b));
+        wal->write_batch(t, encoded);
+      }
+    }
     std::int64_t n = 0;
     for (const auto& b : blocks) n += static_cast<std::int64_t>(b.size());
     this->graph().report_input(t, n);
@@ -47,10 +71,48 @@ class ReceiverInputNode final : public DStreamNode<T> {
     return this->graph().context().parallelize_partitions(std::move(blocks), "receiver_stream");
   }
 
+  void begin_recovery(Time last_completed) override {
+    DStreamNode<T>::begin_recovery(last_completed);
+    std::lock_guard lock(mutex_);
+    replay_after_ = last_completed;
+  }
+
+  void clear_metadata(Time t) override {
+    DStreamNode<T>::clear_metadata(t);
+    // Batch t completed (and, with get_or_create, the metadata saying so is written):
+    // its segment and older ones are never replayed.
+    if (auto* wal = write_ahead_log()) wal->clean_through(t);
+  }
+
  private:
+  // The log of this stream, once the context has a checkpoint directory; none for
+  // element types without a rill::Serializer.
+  WriteAheadLog* write_ahead_log() {
+    if constexpr (checkpointable_v<T>) {
+      std::lock_guard lock(mutex_);
+      if (!wal_ && this->graph().context().config().write_ahead_log)
+        if (auto dir = this->graph().checkpoint_dir())
+          wal_.emplace(*dir / "receivedData" / std::to_string(this->id()));
+      return wal_ ? &*wal_ : nullptr;
+    } else {
+      return nullptr;
+    }
+  }
+  static std::string encode(const std::vector<T>& block) {
+    std::ostringstream os(std::ios::binary);
+    Serializer<std::vector<T>>::write(os, block);
+    return std::move(os).str();
+  }
+  static std::vector<T> decode(const std::string& bytes) {
+    std::istringstream is(bytes, std::ios::binary);
+    return Serializer<std::vector<T>>::read(is);
+  }
+
   std::unique_ptr<ReceiverSupervisor<T>> supervisor_;
   std::mutex mutex_;
   std::map<Time, std::vector<std::vector<T>>> allocated_;  // guarded by mutex_
+  std::optional<WriteAheadLog> wal_;                       // guarded by mutex_
+  std::optional<Time> replay_after_;                       // guarded by mutex_: set by a restart
 };
 
 }  // namespace rill::detail

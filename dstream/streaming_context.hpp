@@ -93,8 +93,10 @@ class StreamingContext {
   //    are those of an uninterrupted run (given the same input for the re-run batches).
   // Input is not in the checkpoint: what an input stream gives a batch after the restart
   // is what the new run supplies (a queue_stream built by the factory feeds its first RDD
-  // to the first batch run after the restart, as in a fresh run; a receiver's unprocessed
-  // data is lost unless replayed by its source). Recovery needs a batch interval > 0.
+  // to the first batch run after the restart, as in a fresh run). With
+  // Config::write_ahead_log, a receiver's blocks are logged when a batch takes them, and a
+  // batch that had not completed gets them again; what no batch had taken is lost.
+  // Recovery needs a batch interval > 0.
   //
   // Exactly-once output: a batch that was running at the crash runs again after the
   // restart, with the same batch time, so its outputs run again. Outputs that are
