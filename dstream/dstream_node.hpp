@@ -10,6 +10,7 @@
 #include <rill/dstream/checkpointable.hpp>
 #include <rill/dstream/dstream_base.hpp>
 #include <rill/dstream/dstream_graph.hpp>
+#include <rill/rdd/actions.hpp>  // count(), which completes a recovery checkpoint
 #include <rill/rdd/checkpoint_file.hpp>
 #include <rill/rdd/checkpoint_rdd.hpp>
 #include <utility>
