@@ -11,22 +11,26 @@
 
 namespace rill {
 
+namespace detail {
+// One element, the sum of the partial counts: narrow (one coalesce). A zero partition
+// makes an empty RDD sum to 0 instead of producing nothing.
+inline Rdd<std::int64_t> total_count(const Rdd<std::int64_t>& partials) {
+  auto zero = partials.context().parallelize(std::vector<std::int64_t>{0}, 1);
+  return partials.union_with(zero).coalesce(1).map_partitions(
+      [](const std::vector<std::int64_t>& parts) {
+        std::int64_t n = 0;
+        for (auto c : parts) n += c;
+        return std::vector<std::int64_t>{n};
+      });
+}
+}  // namespace detail
+
 template <class T>
 DStream<std::int64_t> DStream<T>::count() const {
   return detail::derive<std::int64_t>(*this, "count", [](const Rdd<T>& r, Time) {
-    // A zero partition makes an empty batch count 0 instead of producing nothing.
-    auto zero = r.context().parallelize(std::vector<std::int64_t>{0}, 1);
-    return r
-        .map_partitions([](const std::vector<T>& part) {
-          return std::vector<std::int64_t>{static_cast<std::int64_t>(part.size())};
-        })
-        .union_with(zero)
-        .coalesce(1)
-        .map_partitions([](const std::vector<std::int64_t>& parts) {
-          std::int64_t n = 0;
-          for (auto c : parts) n += c;
-          return std::vector<std::int64_t>{n};
-        });
+    return detail::total_count(r.map_partitions([](const std::vector<T>& part) {
+      return std::vector<std::int64_t>{static_cast<std::int64_t>(part.size())};
+    }));
   });
 }
 

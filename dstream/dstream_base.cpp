@@ -49,6 +49,21 @@ void DStreamBase::remember(std::optional<Duration> d) {
   for (auto& p : parents_) p->remember(parent_remember_duration());
 }
 
+std::optional<std::filesystem::path> DStreamBase::checkpoint_path() const {
+  auto dir = graph_->checkpoint_dir();
+  if (!dir && checkpoint_without_dir_)
+    dir = graph_->context().state()->checkpoint_root() /
+          ("streaming-" + std::to_string(graph_->uid()));
+  if (!dir) return std::nullopt;
+  return *dir / ("stream-" + std::to_string(id_));
+}
+
+void DStreamBase::restore(Time, const std::filesystem::path&, std::size_t) {
+  throw std::invalid_argument(name() +
+                              ": cannot restore a checkpoint: its element type has no "
+                              "rill::Serializer");
+}
+
 void DStreamBase::add_consumer() {
   if (++consumers_ > 1) persist_ = true;
 }

@@ -3,6 +3,8 @@
 // and checkpoint settings. DStreamNode<T> adds the generated-RDD map.
 #pragma once
 #include <atomic>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <rill/dstream/time.hpp>
@@ -59,12 +61,42 @@ class DStreamBase {
   // Generated RDDs this stream still holds (for tests of bounded memory).
   virtual std::size_t retained_rdds() const { return 0; }
 
+  // ---- recovery (StreamingContext::get_or_create) ----
+  // A recoverable stream's RDDs are what a restarted context needs to continue exactly:
+  // state, windows and the batches a window still holds. In recovery mode the graph
+  // checkpoints each of them at every slide and lists them in the metadata.
+  void set_recoverable(bool r) { recoverable_ = r; }
+  bool recoverable() const { return recoverable_; }
+  // Generated on the job generator's thread: the job, run last in batch t, that makes
+  // sure this stream's RDD of t is checkpointed; empty when there is nothing to do.
+  virtual std::function<void()> recovery_checkpoint_job(Time) { return {}; }
+  // Completed checkpoints of batches <= upto still needed: (time, dir, partitions).
+  struct CheckpointedRdd {
+    Time time;
+    std::filesystem::path dir;
+    std::size_t partitions;
+  };
+  virtual std::vector<CheckpointedRdd> checkpointed_rdds(Time /*upto*/) const { return {}; }
+  // Checkpoint directories no longer needed; the graph deletes them once a metadata file
+  // that does not list them has been written.
+  virtual std::vector<std::filesystem::path> take_dropped_checkpoints() { return {}; }
+  // Before the first batch of a restarted context: batches <= last_completed ran in the
+  // previous run, so they are never computed again (only restored)...
+  virtual void begin_recovery(Time /*last_completed*/) {}
+  // ...and restore() puts back the RDD of batch t from its checkpoint files.
+  virtual void restore(Time t, const std::filesystem::path& dir, std::size_t partitions);
+
   // Generated RDDs are cached (persisted) when set: done for streams with several
   // consumers and for parents of windows, so that each batch is computed once.
   void set_persist(bool p) { persist_ = p; }
   bool persisted() const { return persist_; }
   void set_checkpoint_interval(Duration d) { checkpoint_interval_ = d; }
   std::optional<Duration> checkpoint_interval() const { return checkpoint_interval_; }
+  // Streams that truncate their own lineage but must work without ssc.checkpoint(dir)
+  // (count_by_window) checkpoint into the Context's checkpoint directory instead.
+  void set_checkpoint_without_dir(bool b) { checkpoint_without_dir_ = b; }
+  // Where this stream's checkpoints go: <dir>/stream-<id>, or nothing.
+  std::optional<std::filesystem::path> checkpoint_path() const;
   // Consumers: child streams and output operations. A second one turns persistence on.
   void add_consumer();
 
@@ -86,6 +118,8 @@ class DStreamBase {
   Duration remember_{0};
   bool persist_ = false;
   std::optional<Duration> checkpoint_interval_;
+  bool checkpoint_without_dir_ = false;
+  bool recoverable_ = false;
   int consumers_ = 0;
 };
 

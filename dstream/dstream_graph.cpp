@@ -1,3 +1,4 @@
+#include <atomic>
 #include <rill/dstream/dstream_graph.hpp>
 #include <stdexcept>
 #include <unordered_set>
@@ -5,7 +6,10 @@
 namespace rill::detail {
 
 DStreamGraph::DStreamGraph(Context ctx, Duration batch_interval)
-    : ctx_(std::move(ctx)), batch_interval_(batch_interval) {
+    : ctx_(std::move(ctx)), batch_interval_(batch_interval), uid_([] {
+        static std::atomic<std::uint64_t> next{0};
+        return next++;
+      }()) {
   if (batch_interval.count() < 0)
     throw std::invalid_argument("StreamingContext: batch interval must be >= 0 ms, got " +
                                 std::to_string(batch_interval.count()) + " ms");
@@ -82,7 +86,93 @@ void DStreamGraph::start(Time zero) {
           " needs a checkpoint directory; call ssc.checkpoint(dir) before start()");
   for (auto& o : outputs_) o->initialize(zero);
   for (auto& o : outputs_) o->remember(remember_);
+  if (restore_) apply_restore(*restore_);
+  zero_ = zero;
   started_ = true;
+}
+
+void DStreamGraph::apply_restore(const CheckpointMetadata& m) {
+  const auto file = CheckpointMetadata::file(*checkpoint_dir_).string();
+  std::map<int, std::shared_ptr<DStreamBase>> by_id;
+  for (auto& s : active_) by_id[s->id()] = s;
+  // Closures are not in the checkpoint, so the factory must have rebuilt the same graph;
+  // the recoverable streams, by definition order and operation, are what is checked.
+  std::map<int, std::string> was, now;
+  for (auto& s : m.streams) was[s.id] = s.op;
+  for (auto& s : active_)
+    if (s->recoverable()) now[s->id()] = s->op();
+  if (was != now) {
+    auto list = [](const std::map<int, std::string>& streams) {
+      std::string out;
+      for (auto& [id, op] : streams)
+        out += (out.empty() ? "" : ", ") + op + " [" + std::to_string(id) + "]";
+      return out.empty() ? std::string("none") : out;
+    };
+    throw std::invalid_argument("StreamingContext::get_or_create: " + file +
+                                " was written by a different stream graph: its stateful "
+                                "streams were {" +
+                                list(was) + "}, the factory built {" + list(now) + "}");
+  }
+  if (m.last_completed)
+    for (auto& s : active_) s->begin_recovery(*m.last_completed);
+  for (auto& r : m.rdds) {
+    auto it = by_id.find(r.stream_id);
+    if (it == by_id.end() || !it->second->recoverable())
+      throw std::invalid_argument("StreamingContext::get_or_create: " + file +
+                                  " lists a checkpoint of stream " + std::to_string(r.stream_id) +
+                                  ", which is not stateful");
+    it->second->restore(r.time, *checkpoint_dir_ / r.dir, r.partitions);
+  }
+}
+
+void DStreamGraph::set_recovery_mode(bool on) {
+  std::lock_guard lock(mutex_);
+  recovery_mode_ = on;
+}
+
+bool DStreamGraph::recovery_mode() const {
+  std::lock_guard lock(mutex_);
+  return recovery_mode_;
+}
+
+void DStreamGraph::restore_from(CheckpointMetadata previous) {
+  std::lock_guard lock(mutex_);
+  if (started_) throw std::logic_error("StreamingContext: cannot restore after start()");
+  restore_ = std::move(previous);
+}
+
+void DStreamGraph::write_metadata(std::optional<Time> last_completed) {
+  std::lock_guard writer(metadata_mutex_);
+  CheckpointMetadata m;
+  std::optional<std::filesystem::path> dir;
+  std::vector<std::shared_ptr<DStreamBase>> active;
+  {
+    std::lock_guard lock(mutex_);
+    dir = checkpoint_dir_;
+    m.batch_interval = batch_interval_;
+    m.zero = zero_;
+    m.recoverable = recovery_mode_;
+    if (recovery_mode_) active = active_;
+  }
+  if (!dir) return;
+  m.last_completed = last_completed;
+  std::vector<std::filesystem::path> doomed;
+  for (auto& s : active) {
+    if (!s->recoverable()) continue;
+    m.streams.push_back({s->id(), s->op()});
+    // Taken before the listing: what is dropped meanwhile waits for the next write.
+    auto dropped = s->take_dropped_checkpoints();
+    doomed.insert(doomed.end(), dropped.begin(), dropped.end());
+    if (!last_completed) continue;
+    for (auto& c : s->checkpointed_rdds(*last_completed))
+      m.rdds.push_back(
+          {s->id(), c.time, c.partitions, std::filesystem::relative(c.dir, *dir).generic_string()});
+  }
+  m.write(*dir);
+  for (auto& d : doomed) {
+    std::error_code ec;
+    std::filesystem::remove_all(d, ec);
+  }
 }
 
 std::vector<ReceiverSupervisorBase*> DStreamGraph::receivers() const {
@@ -108,6 +198,24 @@ std::vector<OutputJob> DStreamGraph::generate_jobs(Time t) {
   std::vector<OutputJob> jobs;
   for (std::size_t i = 0; i < outputs.size(); ++i)
     if (auto job = outputs[i]->generate_job(t)) jobs.push_back({i, std::move(*job)});
+  if (recovery_mode() && !outputs.empty()) {
+    // Spark's DoCheckpoint after the batch's jobs: the last job of batch t checkpoints
+    // what a restart needs and records t as completed (every output of t ran before it,
+    // and batches complete in time order).
+    std::vector<std::shared_ptr<DStreamBase>> active;
+    {
+      std::lock_guard lock(mutex_);
+      active = active_;
+    }
+    std::vector<std::function<void()>> checkpoints;
+    for (auto& s : active)
+      if (s->recoverable())
+        if (auto job = s->recovery_checkpoint_job(t)) checkpoints.push_back(std::move(job));
+    jobs.push_back({outputs.size() - 1, [this, t, checkpoints = std::move(checkpoints)] {
+                      for (auto& c : checkpoints) c();
+                      write_metadata(t);
+                    }});
+  }
   return jobs;
 }
 

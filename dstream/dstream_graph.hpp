@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <rill/dstream/checkpoint_metadata.hpp>
 #include <rill/dstream/output_stream.hpp>
 #include <rill/rdd/context.hpp>
 #include <set>
@@ -29,6 +30,8 @@ class DStreamGraph {
 
   const Context& context() const { return ctx_; }
   Duration batch_interval() const { return batch_interval_; }
+  // Unique in the process: names this graph's files in a shared checkpoint directory.
+  std::uint64_t uid() const { return uid_; }
 
   // ---- stream registry (any thread that defines streams; before start) ----
   int register_stream();
@@ -40,6 +43,18 @@ class DStreamGraph {
   void set_checkpoint_dir(std::filesystem::path dir);
   std::optional<std::filesystem::path> checkpoint_dir() const;
   void remember(Duration d);
+
+  // ---- recovery (StreamingContext::get_or_create) ----
+  // Recovery mode: recoverable streams checkpoint every slide and every batch ends by
+  // writing the metadata that lists their checkpoints.
+  void set_recovery_mode(bool on);
+  bool recovery_mode() const;
+  // Applied by start(): checks that the graph is the one that wrote `previous` and puts
+  // back the checkpointed RDDs it lists.
+  void restore_from(CheckpointMetadata previous);
+  // Writes <checkpoint dir>/metadata (nothing without a checkpoint dir), then deletes the
+  // checkpoints that the streams dropped before it. Serialised: any thread.
+  void write_metadata(std::optional<Time> last_completed);
 
   // Validates and freezes the graph; zero is the time before the first batch.
   void start(Time zero);
@@ -60,8 +75,11 @@ class DStreamGraph {
   void release();
 
  private:
+  void apply_restore(const CheckpointMetadata& m);  // with mutex_ held
+
   Context ctx_;
   const Duration batch_interval_;
+  const std::uint64_t uid_;
   mutable std::mutex mutex_;
   // All guarded by mutex_.
   int next_id_ = 0;
@@ -74,6 +92,10 @@ class DStreamGraph {
   std::optional<std::filesystem::path> checkpoint_dir_;
   std::optional<Duration> remember_;
   bool started_ = false;
+  Time zero_{0};
+  bool recovery_mode_ = false;
+  std::optional<CheckpointMetadata> restore_;
+  std::mutex metadata_mutex_;  // one metadata writer at a time
   std::map<Time, std::int64_t> input_records_;
 };
 

@@ -2,6 +2,7 @@
 // t at most once and keeps it in the generated-RDD map, so every consumer of the stream
 // shares it; clear_metadata drops (and unpersists) what no window or remember() needs.
 #pragma once
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -9,7 +10,10 @@
 #include <rill/dstream/checkpointable.hpp>
 #include <rill/dstream/dstream_base.hpp>
 #include <rill/dstream/dstream_graph.hpp>
+#include <rill/rdd/actions.hpp>  // count(), which completes a recovery checkpoint
 #include <rill/rdd/checkpoint_file.hpp>
+#include <rill/rdd/checkpoint_rdd.hpp>
+#include <utility>
 
 namespace rill::detail {
 
@@ -71,7 +75,70 @@ class DStreamNode : public DStreamBase {
       if (r.node().is_persisted()) r.unpersist();
       forget(r);
     }
-    drop_old_checkpoints();
+    if (recovery_mode())
+      drop_checkpoints_until(t - remember_duration());
+    else
+      drop_old_checkpoints();
+  }
+
+  std::function<void()> recovery_checkpoint_job(Time t) override {
+    if constexpr (checkpointable_v<T>) {
+      if (!is_time_valid(t)) return {};
+      auto rdd = get_or_compute(t);
+      if (!rdd) return {};
+      // Outputs usually computed it already (it is then only read back from the cache).
+      return [r = std::move(*rdd)] {
+        if (r.node().checkpoint_pending()) r.count();
+      };
+    } else {
+      return {};
+    }
+  }
+
+  std::vector<CheckpointedRdd> checkpointed_rdds(Time upto) const override {
+    std::vector<CheckpointedRdd> out;
+    std::lock_guard lock(mutex_);
+    for (const auto& c : checkpoints_)
+      if (c.time <= upto && c.rdd.is_checkpointed())
+        out.push_back({c.time, c.dir, c.rdd.num_partitions()});
+    return out;
+  }
+
+  std::vector<std::filesystem::path> take_dropped_checkpoints() override {
+    std::lock_guard lock(mutex_);
+    return std::exchange(dropped_checkpoints_, {});
+  }
+
+  void begin_recovery(Time last_completed) override {
+    std::lock_guard lock(mutex_);
+    if (last_completed > cleared_until_) cleared_until_ = last_completed;
+  }
+
+  void restore(Time t, const std::filesystem::path& dir, std::size_t partitions) override {
+    if constexpr (checkpointable_v<T>) {
+      Rdd<T> rdd(std::make_shared<CheckpointRdd<T>>(graph().context().state(), dir, partitions));
+      for (std::size_t p = 0; p < partitions; ++p)
+        if (std::error_code ec; !std::filesystem::exists(rdd.node().checkpoint_file(p), ec))
+          throw std::runtime_error(name() + ": checkpoint file " +
+                                   rdd.node().checkpoint_file(p).string() +
+                                   " listed in the checkpoint metadata is missing");
+      if (persisted()) rdd.cache();
+      std::lock_guard lock(mutex_);
+      generated_.insert_or_assign(t, rdd);
+      checkpoints_.push_back({rdd, dir, t});
+    } else {
+      DStreamBase::restore(t, dir, partitions);
+    }
+  }
+
+ protected:
+  // The newest generated RDD before t (state streams continue from it, also from one
+  // restored after a restart).
+  std::optional<Rdd<T>> latest_before(Time t) const {
+    std::lock_guard lock(mutex_);
+    auto it = generated_.lower_bound(t);
+    if (it == generated_.begin()) return std::nullopt;
+    return std::prev(it)->second;
   }
 
   std::size_t retained_rdds() const override {
@@ -86,17 +153,33 @@ class DStreamNode : public DStreamBase {
   virtual void forget(Rdd<T>&) {}
 
  private:
+  bool recovery_mode() const { return recoverable() && graph().recovery_mode(); }
+
   void maybe_checkpoint(const Rdd<T>& rdd, Time t) {
     if constexpr (checkpointable_v<T>) {
-      auto every = checkpoint_interval();
-      auto dir = graph().checkpoint_dir();
-      if (!every || !dir || every->count() <= 0 || (t - zero_time()) % *every != Duration{0})
-        return;
-      auto path = *dir / ("stream-" + std::to_string(id())) / ("rdd-" + std::to_string(rdd.id()));
+      // Recovery continues from the last completed batch, so it needs every slide.
+      auto every =
+          recovery_mode() ? std::optional<Duration>(slide_duration()) : checkpoint_interval();
+      if (!every || every->count() <= 0 || (t - zero_time()) % *every != Duration{0}) return;
+      auto dir = checkpoint_path();
+      if (!dir) return;
+      // Named by stream id and batch time, which a restarted context reproduces.
+      auto path = *dir / ("batch-" + std::to_string(t.count()));
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);  // half written by a run that crashed
       rdd.node().enable_checkpoint(path, &write_checkpoint<T>, &read_checkpoint<T>);
       std::lock_guard lock(mutex_);
-      checkpoints_.push_back({rdd, path});
+      checkpoints_.push_back({rdd, path, t});
     }
+  }
+
+  // Recovery mode: checkpoints of batches no longer remembered are no longer needed.
+  void drop_checkpoints_until(Time limit) {
+    std::lock_guard lock(mutex_);
+    auto keep = std::stable_partition(checkpoints_.begin(), checkpoints_.end(),
+                                      [&](const Checkpoint& c) { return c.time > limit; });
+    for (auto it = keep; it != checkpoints_.end(); ++it) dropped_checkpoints_.push_back(it->dir);
+    checkpoints_.erase(keep, checkpoints_.end());
   }
 
   // Keeps the newest complete checkpoint (and any newer, pending ones); later RDDs may
@@ -125,11 +208,13 @@ class DStreamNode : public DStreamBase {
   struct Checkpoint {
     Rdd<T> rdd;
     std::filesystem::path dir;
+    Time time;
   };
   mutable std::mutex mutex_;
   std::map<Time, Rdd<T>> generated_;     // guarded by mutex_
   Time cleared_until_{-1};               // guarded by mutex_; times <= it were forgotten
   std::vector<Checkpoint> checkpoints_;  // guarded by mutex_, oldest first
+  std::vector<std::filesystem::path> dropped_checkpoints_;  // guarded by mutex_
 };
 
 }  // namespace rill::detail

@@ -3,6 +3,7 @@
 // one batch run in definition order, on a job-scheduler thread that calls RDD actions.
 #pragma once
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <ostream>
 #include <rill/dstream/transform.hpp>
@@ -50,6 +51,22 @@ void print_batch(std::ostream& os, const Rdd<T>& rdd, Time t, std::size_t n) {
   os << out.str() << std::flush;
 }
 
+// One batch of save_as_text_files, atomically: written to a hidden sibling directory,
+// then renamed over what an earlier attempt at the same batch time left (a batch re-run
+// after a restart replaces its output; readers never see half of one).
+template <class T>
+void save_batch_as_text_file(const Rdd<T>& rdd, const std::filesystem::path& dir) {
+  auto tmp = dir.parent_path() / ("." + dir.filename().string() + ".tmp");
+  std::error_code ec;
+  std::filesystem::remove_all(tmp, ec);
+  rdd.save_as_text_file(tmp.string());
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::rename(tmp, dir, ec);
+  if (ec)
+    throw std::runtime_error("save_as_text_files: cannot rename " + tmp.string() + " to " +
+                             dir.string() + ": " + ec.message());
+}
+
 }  // namespace rill::detail
 
 namespace rill {
@@ -84,8 +101,8 @@ void DStream<T>::save_as_text_files(const std::string& prefix, const std::string
   node().graph().add_output(std::make_shared<detail::ForEachNode<T>>(
       node_ptr(),
       [prefix, suffix](const Rdd<T>& r, Time t) {
-        r.save_as_text_file(prefix + "-" + std::to_string(t.count()) +
-                            (suffix.empty() ? "" : "." + suffix));
+        detail::save_batch_as_text_file(
+            r, prefix + "-" + std::to_string(t.count()) + (suffix.empty() ? "" : "." + suffix));
       },
       "save_as_text_files"));
 }

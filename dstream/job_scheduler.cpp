@@ -1,10 +1,20 @@
 #include <algorithm>
 #include <rill/dstream/job_scheduler.hpp>
 #include <stdexcept>
+#include <tuple>
 
 namespace rill::detail {
 
 using namespace std::chrono_literals;
+
+namespace {
+// The batch the calling thread is running, when it is a worker of `scheduler`.
+struct RunningBatch {
+  const JobScheduler* scheduler;
+  std::size_t seq;
+};
+thread_local std::optional<RunningBatch> t_running;
+}  // namespace
 
 JobScheduler::JobScheduler(std::shared_ptr<DStreamGraph> graph, std::shared_ptr<Clock> clock)
     : graph_(std::move(graph)), clock_(std::move(clock)) {}
@@ -16,6 +26,12 @@ JobScheduler::~JobScheduler() {
     active = phase_ == Phase::active;
   }
   if (active) stop(false);
+  std::thread stopper;
+  {
+    std::lock_guard lock(mutex_);
+    stopper = std::move(stopper_);
+  }
+  if (stopper.joinable()) stopper.join();
 }
 
 bool JobScheduler::started() const {
@@ -80,14 +96,22 @@ void JobScheduler::start() {
   const auto interval = graph_->batch_interval();
   const auto now = clock_->now();
   // Spark aligns the zero time to the interval, so batch times are multiples of it.
-  const Time zero =
+  Time zero =
       interval.count() > 0 ? Time{(now.count() / interval.count()) * interval.count()} : now;
-  graph_->start(zero);  // validates; throws before anything runs
+  std::optional<Time> resumed_after;
+  {
+    std::lock_guard lock(mutex_);
+    if (resume_) std::tie(zero, resumed_after) = *resume_;
+  }
+  graph_->start(zero);                    // validates; throws before anything runs
+  graph_->write_metadata(resumed_after);  // before any batch can write a newer one
   receivers_ = graph_->receivers();
   {
     std::lock_guard lock(mutex_);
     zero_ = zero;
-    next_time_ = zero + interval;
+    // Batches missed while down run now, one by one: no batch time is skipped.
+    next_time_ = (resumed_after ? *resumed_after : zero) + interval;
+    last_completed_ = resumed_after;
     op_done_.assign(graph_->num_outputs(), std::nullopt);
     if (graph_->context().config().backpressure) estimator_.emplace(interval);
     phase_ = Phase::active;
@@ -98,6 +122,13 @@ void JobScheduler::start() {
   auto env = receiver_env();
   for (auto* r : receivers_) r->start(env);
   generator_ = std::jthread([this](std::stop_token st) { generator_loop(st); });
+}
+
+void JobScheduler::resume(Time zero, std::optional<Time> last_completed) {
+  std::lock_guard lock(mutex_);
+  if (phase_ != Phase::initialized)
+    throw std::logic_error("StreamingContext: cannot resume a context that was started");
+  resume_.emplace(zero, last_completed);
 }
 
 void JobScheduler::generator_loop(std::stop_token stop) {
@@ -168,6 +199,7 @@ void JobScheduler::worker_loop() {
       if (pending_.empty()) return;
       b = std::move(pending_.front());
       pending_.pop_front();
+      if (cut_off(b->seq)) continue;  // generated after an inner stop(): never starts
       ++running_;
     }
     run_batch(*b);
@@ -175,6 +207,10 @@ void JobScheduler::worker_loop() {
 }
 
 void JobScheduler::run_batch(Batch& b) {
+  t_running = RunningBatch{this, b.seq};
+  struct Reset {
+    ~Reset() { t_running.reset(); }
+  } reset;
   auto& info = b.info;
   info.processing_start_time = clock_->now();
   info.scheduling_delay = *info.processing_start_time - info.submission_time;
@@ -182,13 +218,26 @@ void JobScheduler::run_batch(Batch& b) {
     for (auto* l : ls) l->on_batch_started(info);
   });
   const std::size_t outputs = op_done_.size();
+  // Returns false when a stop() inside an earlier batch cut this one off.
   auto wait_turn = [&](std::size_t j) {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return b.seq == 0 || (op_done_[j] && *op_done_[j] + 1 >= b.seq); });
+    cv_.wait(lock, [&] {
+      return cut_off(b.seq) || b.seq == 0 || (op_done_[j] && *op_done_[j] + 1 >= b.seq);
+    });
+    return !cut_off(b.seq);
   };
   std::size_t next_job = 0;
   for (std::size_t j = 0; j < outputs; ++j) {
-    wait_turn(j);
+    if (!wait_turn(j)) {
+      // Started before the stop, but it must not output: it ends without completing.
+      b.jobs.clear();
+      {
+        std::lock_guard lock(mutex_);
+        --running_;
+      }
+      cv_.notify_all();
+      return;
+    }
     while (next_job < b.jobs.size() && b.jobs[next_job].output_index == j) {
       try {
         b.jobs[next_job].run();
@@ -253,16 +302,45 @@ bool JobScheduler::receivers_have_data() const {
 }
 
 void JobScheduler::stop(bool graceful) {
+  if (t_running && t_running->scheduler == this) {
+    stop_from_batch(t_running->seq);
+    return;
+  }
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (phase_ == Phase::initialized) {
       phase_ = Phase::stopped;
       cv_.notify_all();
       return;
     }
+    if (phase_ == Phase::stopping) {
+      // Another stop is under way (maybe one from inside a batch): its guarantee holds
+      // for this caller too once it has finished.
+      cv_.wait(lock, [&] { return phase_ == Phase::stopped; });
+      return;
+    }
     if (phase_ != Phase::active) return;
     phase_ = Phase::stopping;
   }
+  finish_stop(graceful);
+}
+
+// Graceful or not, a stop inside batch `seq` cannot process data that would need later
+// batches: those would start after it, which is exactly what stop() forbids.
+void JobScheduler::stop_from_batch(std::size_t seq) {
+  {
+    std::lock_guard lock(mutex_);
+    if (phase_ != Phase::active) return;
+    phase_ = Phase::stopping;
+    cutoff_seq_ = seq;
+    pending_.clear();
+    // The rest waits for this very batch to end, so another thread does it.
+    stopper_ = std::thread([this] { finish_stop(false); });
+  }
+  cv_.notify_all();
+}
+
+void JobScheduler::finish_stop(bool graceful) {
   if (graceful)
     for (auto* r : receivers_) r->stop();  // what they stored becomes blocks
   generator_.request_stop();

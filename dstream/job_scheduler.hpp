@@ -27,7 +27,13 @@ class JobScheduler {
   ~JobScheduler();
 
   void add_listener(StreamingListener& l) { bus_.add_listener(l); }
+  // Before start(): continue a previous run (get_or_create) with its zero time, from the
+  // batch after last_completed, however far the clock has moved on meanwhile.
+  void resume(Time zero, std::optional<Time> last_completed);
   void start();
+  // From an output operation (a worker thread) stop() cannot wait for its own batch: it
+  // lets that batch finish, drops every later one and returns; another thread completes
+  // the shutdown. Calls after the first are no-ops that wait for the first to finish.
   void stop(bool graceful);
   bool started() const;
   bool stopped() const;
@@ -54,6 +60,9 @@ class JobScheduler {
   void worker_loop();
   void run_batch(Batch& b);
   void report_error(std::exception_ptr e);
+  void stop_from_batch(std::size_t seq);
+  void finish_stop(bool graceful);
+  bool cut_off(std::size_t seq) const { return cutoff_seq_ && seq > *cutoff_seq_; }
   ReceiverEnv receiver_env();
   bool receivers_have_data() const;
 
@@ -77,6 +86,11 @@ class JobScheduler {
   std::optional<Time> last_completed_;               // set after listeners saw it
   std::optional<std::size_t> last_finished_seq_;     // for 0 ms intervals
   bool shutdown_workers_ = false;
+  // Set by a stop() from inside batch cutoff_seq_: later batches run no output operation.
+  std::optional<std::size_t> cutoff_seq_;
+  std::thread stopper_;
+  std::optional<std::pair<Time, std::optional<Time>>>
+      resume_;  // (zero, last completed)  // finishes a stop() called from inside a batch
   std::exception_ptr error_;
 
   std::jthread generator_;

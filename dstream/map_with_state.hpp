@@ -40,6 +40,7 @@ class MapWithStateNode final : public DStreamNode<std::pair<K, TimedState<S>>> {
         spec_(std::move(spec)) {
     this->set_persist(true);
     this->set_checkpoint_interval(this->slide_duration() * 10);
+    this->set_recoverable(true);
   }
   std::optional<std::string> requires_checkpoint() const override {
     return std::string("map_with_state");
@@ -57,6 +58,7 @@ class MapWithStateNode final : public DStreamNode<std::pair<K, TimedState<S>>> {
       std::lock_guard lock(mutex_);
       if (last_ && last_->first < t) prev = last_->second;
     }
+    if (!prev) prev = this->latest_before(t);  // restored by get_or_create
     if (!prev) {
       const auto zero = this->zero_time().count();
       prev = spec_.initial() ? spec_.initial()->map_values(

@@ -1,12 +1,16 @@
 // receiver_stream: an input stream fed by a Receiver<T> (Spark's ReceiverInputDStream).
 // At each batch time the blocks the receiver stored since the previous batch become the
 // partitions of the batch's RDD (a BlockRdd; no copy: the blocks move into it); a batch
-// without data gets an empty RDD.
+// without data gets an empty RDD. With Config::write_ahead_log and a checkpoint directory,
+// the blocks are logged (one fsync per block) before the batch uses them, and a batch that
+// had not completed before a restart (get_or_create) is replayed from the log.
 #pragma once
 #include <map>
 #include <rill/dstream/receiver_supervisor.hpp>
 #include <rill/dstream/streaming_context.hpp>
+#include <rill/io/write_ahead_log.hpp>
 #include <rill/rdd/block_rdd.hpp>
+#include <sstream>
 
 namespace rill::detail {
 
@@ -23,7 +27,27 @@ class ReceiverInputNode final : public DStreamNode<T> {
   ReceiverSupervisor<T>& supervisor() { return *supervisor_; }
 
   void allocate_batch(Time t) override {
-    auto blocks = supervisor_->take_blocks();
+    std::vector<Block> blocks;
+    auto* wal = write_ahead_log();
+    std::optional<Time> replay_after;
+    {
+      std::lock_guard lock(mutex_);
+      replay_after = replay_after_;
+    }
+    std::optional<std::vector<std::string>> logged;
+    if (wal && replay_after && t > *replay_after) logged = wal->read_batch(t);
+    if (logged) {
+      // Given to batch t before the crash: the same records again, and the receiver's
+      // new data waits for the next batch.
+      for (auto& b : *logged) blocks.emplace_back().push_back(decode(b));
+    } else {
+      blocks = supervisor_->take_blocks();
+      if (wal) {
+        std::vector<std::string> encoded;
+        for (const auto& b : blocks) encoded.push_back(encode(b));
+        wal->write_batch(t, encoded);
+      }
+    }
     std::int64_t n = 0;
     for (const auto& b : blocks)
       for (const auto& chunk : b) n += static_cast<std::int64_t>(chunk.size());
@@ -52,6 +76,19 @@ class ReceiverInputNode final : public DStreamNode<T> {
     return Rdd<T>(std::make_shared<BlockRdd<T>>(ctx.state(), std::move(blocks), "receiver_stream"));
   }
 
+  void begin_recovery(Time last_completed) override {
+    DStreamNode<T>::begin_recovery(last_completed);
+    std::lock_guard lock(mutex_);
+    replay_after_ = last_completed;
+  }
+
+  void clear_metadata(Time t) override {
+    DStreamNode<T>::clear_metadata(t);
+    // Batch t completed (and, with get_or_create, the metadata saying so is written):
+    // its segment and older ones are never replayed.
+    if (auto* wal = write_ahead_log()) wal->clean_through(t);
+  }
+
  protected:
   // Spark's ReceiverInputDStream removes a batch's blocks at clearMetadata: without
   // this, the raw records of every batch since the last checkpoint of a downstream
@@ -61,9 +98,39 @@ class ReceiverInputNode final : public DStreamNode<T> {
   }
 
  private:
+  // The log of this stream, once the context has a checkpoint directory; none for
+  // element types without a rill::Serializer.
+  WriteAheadLog* write_ahead_log() {
+    if constexpr (checkpointable_v<T>) {
+      std::lock_guard lock(mutex_);
+      if (!wal_ && this->graph().context().config().write_ahead_log)
+        if (auto dir = this->graph().checkpoint_dir())
+          wal_.emplace(*dir / "receivedData" / std::to_string(this->id()));
+      return wal_ ? &*wal_ : nullptr;
+    } else {
+      return nullptr;
+    }
+  }
+  // A block's chunks are logged as one std::vector<T> (Serializer<std::vector<T>>'s format).
+  static std::string encode(const Block& block) {
+    std::ostringstream os(std::ios::binary);
+    std::size_t n = 0;
+    for (const auto& chunk : block) n += chunk.size();
+    write_size(os, n);
+    for (const auto& chunk : block)
+      for (const auto& x : chunk) Serializer<T>::write(os, x);
+    return std::move(os).str();
+  }
+  static std::vector<T> decode(const std::string& bytes) {
+    std::istringstream is(bytes, std::ios::binary);
+    return Serializer<std::vector<T>>::read(is);
+  }
+
   std::unique_ptr<ReceiverSupervisor<T>> supervisor_;
   std::mutex mutex_;
   std::map<Time, std::vector<Block>> allocated_;  // guarded by mutex_
+  std::optional<WriteAheadLog> wal_;              // guarded by mutex_
+  std::optional<Time> replay_after_;              // guarded by mutex_: set by a restart
 };
 
 }  // namespace rill::detail

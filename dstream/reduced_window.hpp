@@ -28,23 +28,32 @@ class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public Incr
  public:
   using T = std::pair<K, V>;
 
+  // needs_checkpoint_dir false: for operators that API.md lets run without
+  // ssc.checkpoint(dir) (count_by_window); they checkpoint into the Context's directory.
   ReducedWindowNode(const std::shared_ptr<DStreamNode<T>>& reduced, F f, G inverse, Duration length,
-                    Duration slide, std::int64_t n, Filter filter)
-      : DStreamNode<T>(reduced->graph_ptr(), {reduced}, "reduce_by_key_and_window"),
+                    Duration slide, std::int64_t n, Filter filter,
+                    std::string op = "reduce_by_key_and_window", bool needs_checkpoint_dir = true)
+      : DStreamNode<T>(reduced->graph_ptr(), {reduced}, std::move(op)),
         reduced_(reduced),
         f_(std::move(f)),
         inverse_(std::move(inverse)),
         length_(length),
         slide_(slide),
         n_(n),
-        filter_(std::move(filter)) {
+        filter_(std::move(filter)),
+        needs_checkpoint_dir_(needs_checkpoint_dir) {
+    this->set_checkpoint_without_dir(!needs_checkpoint_dir);
     reduced->set_persist(true);  // each batch result is read when it enters and when it leaves
     this->set_persist(true);     // the next slide starts from this window
+    // After a restart, the window and the batch results still in it are restored.
+    reduced->set_recoverable(true);
+    this->set_recoverable(true);
     this->set_checkpoint_interval(slide * 10);
   }
 
   Duration slide_duration() const override { return slide_; }
   std::optional<std::string> requires_checkpoint() const override {
+    if (!needs_checkpoint_dir_) return std::nullopt;
     return std::string("reduce_by_key_and_window with an inverse function");
   }
   std::size_t rdds_combined_last() const override { return last_.load(); }
@@ -92,8 +101,28 @@ class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public Incr
   Duration length_, slide_;
   std::int64_t n_;
   Filter filter_;
+  const bool needs_checkpoint_dir_;
   std::atomic<std::size_t> last_{0}, max_{0};
 };
+
+// The incremental window of a pair stream, for reduce_by_key_and_window and the
+// windowed counts built on it.
+template <class T, class F, class G, class Filter>
+DStream<T> incremental_window(const DStream<T>& s, F f, G inverse, Duration length, Duration slide,
+                              std::int64_t n, Filter filter_fn, const std::string& op,
+                              bool needs_checkpoint_dir) {
+  using K = typename T::first_type;
+  using V = typename T::second_type;
+  check_window(s.node(), length, slide, op);
+  if (n < 0) checked_partitions(n, op.c_str());
+  auto reduced = s.reduce_by_key(
+      f, n > 0
+             ? n
+             : static_cast<std::int64_t>(s.node().graph().context().state()->source_partitions()));
+  return DStream<T>(std::make_shared<ReducedWindowNode<K, V, F, G, Filter>>(
+      reduced.node_ptr(), std::move(f), std::move(inverse), length, slide, n, std::move(filter_fn),
+      op, needs_checkpoint_dir));
+}
 
 }  // namespace rill::detail
 
@@ -106,16 +135,8 @@ DStream<T>::reduce_by_key_and_window(F f, G inverse, Duration length, Duration s
                                      std::int64_t n, Filter filter_fn)
 const {
   static_assert(detail::is_pair_v<T>, "reduce_by_key_and_window needs a DStream<std::pair<K, V>>");
-  using K = typename T::first_type;
-  using V = typename T::second_type;
-  detail::check_window(node(), length, slide, "reduce_by_key_and_window");
-  if (n < 0) detail::checked_partitions(n, "reduce_by_key_and_window");
-  auto reduced = reduce_by_key(
-      f,
-      n > 0 ? n : static_cast<std::int64_t>(node().graph().context().state()->source_partitions()));
-  return DStream<T>(std::make_shared<detail::ReducedWindowNode<K, V, F, G, Filter>>(
-      reduced.node_ptr(), std::move(f), std::move(inverse), length, slide, n,
-      std::move(filter_fn)));
+  return detail::incremental_window(*this, std::move(f), std::move(inverse), length, slide, n,
+                                    std::move(filter_fn), "reduce_by_key_and_window", true);
 }
 
 }  // namespace rill

@@ -61,8 +61,7 @@ void StreamingContext::add_listener(StreamingListener& listener) {
 }
 
 void StreamingContext::start() {
-  scheduler_->start();
-  write_metadata();
+  scheduler_->start();  // writes the metadata before the first batch
 }
 
 void StreamingContext::stop(bool /*stop_context*/, bool graceful) {
@@ -90,34 +89,48 @@ std::size_t StreamingContext::retained_rdds() const {
   return graph_->retained_rdds();
 }
 
-namespace {
-constexpr const char* kMetadataFile = "metadata";
-}
-
-// The metadata checkpoint: the batch interval and the last completed batch, written
-// atomically (temp file + rename) so a crash never leaves half a file.
-void StreamingContext::write_metadata() {
-  auto dir = graph_->checkpoint_dir();
-  if (!dir) return;
-  auto last = scheduler_->last_completed_batch();
-  const auto file = *dir / kMetadataFile;
-  auto tmp = file;
-  tmp += ".tmp";
-  {
-    std::ofstream os(tmp, std::ios::trunc);
-    if (!os) return;
-    os << "rill-streaming-metadata 1\n"
-       << "batch_interval_ms " << graph_->batch_interval().count() << "\n"
-       << "last_completed_batch_ms " << (last ? last->count() : -1) << "\n";
+// Also written at start and, in recovery mode, after every batch (the graph's last job of
+// a batch); at stop it records where the context is, for get_or_create.
+void StreamingContext::write_metadata() noexcept {
+  try {
+    graph_->write_metadata(scheduler_->last_completed_batch());
+  } catch (...) {
+    // stop() must not fail; a missing metadata file makes the next get_or_create start
+    // afresh or recover from the previous batch's file.
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
 }
 
 StreamingContext StreamingContext::get_or_create(const std::string& dir,
                                                  const std::function<StreamingContext()>& factory) {
+  if (dir.empty())
+    throw std::invalid_argument("StreamingContext::get_or_create: directory must not be empty");
+  // Read first: a corrupt checkpoint is reported before anything is built.
+  auto previous = detail::CheckpointMetadata::read(dir);
+  const auto file = detail::CheckpointMetadata::file(dir).string();
+  if (previous && !previous->recoverable)
+    throw std::runtime_error(
+        "StreamingContext::get_or_create: " + file +
+        " was written by a StreamingContext not made by get_or_create, which does not "
+        "checkpoint what recovery needs; use another directory or remove this one");
   auto ssc = factory();
-  if (!ssc.graph_->checkpoint_dir()) ssc.checkpoint(dir);
+  if (ssc.graph_->started())
+    throw std::logic_error("StreamingContext::get_or_create: factory() must not start the context");
+  if (ssc.batch_interval().count() <= 0)
+    throw std::invalid_argument(
+        "StreamingContext::get_or_create: recovery needs a batch interval > 0 ms");
+  // The checkpoint of this run must be where the next get_or_create looks for it.
+  ssc.checkpoint(dir);
+  ssc.graph_->set_recovery_mode(true);
+  if (previous) {
+    if (previous->batch_interval != ssc.batch_interval())
+      throw std::invalid_argument("StreamingContext::get_or_create: " + file +
+                                  " was written with a batch interval of " +
+                                  std::to_string(previous->batch_interval.count()) +
+                                  " ms, but factory() made a context with " +
+                                  std::to_string(ssc.batch_interval().count()) + " ms");
+    ssc.scheduler_->resume(previous->zero, previous->last_completed);
+    ssc.graph_->restore_from(std::move(*previous));
+  }
   return ssc;
 }
 

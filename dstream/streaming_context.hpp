@@ -67,16 +67,44 @@ class StreamingContext {
   // before stop returns. Either way started batches finish, and no output callback runs
   // after stop returns. stop_context is accepted for Spark compatibility: a rill
   // Context needs no stopping (its threads go with the last handle).
+  // Called from inside an output operation (foreach_rdd), stop() cannot wait for the
+  // batch it runs in: it returns at once; that batch finishes its output operations, no
+  // later batch starts (graceful or not: processing stored data would need later
+  // batches), and await_termination() returns once everything has ended. Calling stop()
+  // again, or before start(), is harmless; a stopped context cannot be started again.
   void stop(bool stop_context = true, bool graceful = false);
   // Both rethrow the first error of a job or of batch generation.
   void await_termination();
   bool await_termination_or_timeout(Duration timeout);
 
-  // Spark's getOrCreate, reduced to what C++ allows: the stream graph (closures) cannot
-  // be deserialised, so factory() always builds the context; the result checkpoints to
-  // dir (set here if factory did not) and writes dir/metadata (batch interval, last
-  // completed batch) at start and stop. Restoring state from an earlier run's
-  // checkpoints is not implemented: stateful streams start empty.
+  // Spark's getOrCreate. Closures cannot be deserialised, so factory() always builds the
+  // stream graph; it must build the same graph as the run that wrote dir (streams are
+  // identified by definition order and operation; a different graph, batch interval or a
+  // corrupt dir/metadata is an exception naming the file, never a silent fresh start).
+  // The context checkpoints to dir, and in this mode every batch ends by checkpointing
+  // what a restart needs (the RDD of each stateful stream: update_state_by_key,
+  // map_with_state, reduce_by_key_and_window with an inverse, count_by_window, and the
+  // batches a window still holds) and atomically rewriting dir/metadata. When dir holds
+  // a previous run's metadata, start() continues that run:
+  //  - batch times keep the old zero time and go on from the batch after the last
+  //    completed one up to the clock's now: batches pending at the crash and those
+  //    missed while down all run, none is skipped;
+  //  - stateful streams and windows continue from their restored RDDs, so their results
+  //    are those of an uninterrupted run (given the same input for the re-run batches).
+  // Input is not in the checkpoint: what an input stream gives a batch after the restart
+  // is what the new run supplies (a queue_stream built by the factory feeds its first RDD
+  // to the first batch run after the restart, as in a fresh run). With
+  // Config::write_ahead_log, a receiver's blocks are logged when a batch takes them, and a
+  // batch that had not completed gets them again; what no batch had taken is lost.
+  // Recovery needs a batch interval > 0.
+  //
+  // Exactly-once output: a batch that was running at the crash runs again after the
+  // restart, with the same batch time, so its outputs run again. Outputs that are
+  // idempotent per batch time (overwrite what is keyed by the time) are exactly-once;
+  // save_as_text_files is: it writes each batch to a temporary directory and renames it
+  // to prefix-<time>[.suffix], replacing the output of an earlier attempt, so readers
+  // never see a duplicated or half-written batch. foreach_rdd side effects that append
+  // are at-least-once.
   static StreamingContext get_or_create(const std::string& dir,
                                         const std::function<StreamingContext()>& factory);
 
@@ -93,7 +121,7 @@ class StreamingContext {
   const std::shared_ptr<detail::DStreamGraph>& graph() const { return graph_; }
 
  private:
-  void write_metadata();
+  void write_metadata() noexcept;
 
   std::shared_ptr<detail::DStreamGraph> graph_;
   std::shared_ptr<Clock> clock_;

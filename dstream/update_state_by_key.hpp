@@ -34,6 +34,7 @@ class StateNode final : public DStreamNode<std::pair<K, S>> {
         n_(n) {
     this->set_persist(true);  // the next batch starts from this state
     this->set_checkpoint_interval(this->slide_duration() * 10);
+    this->set_recoverable(true);
   }
   std::optional<std::string> requires_checkpoint() const override {
     return std::string("update_state_by_key");
@@ -51,6 +52,7 @@ class StateNode final : public DStreamNode<std::pair<K, S>> {
       std::lock_guard lock(mutex_);
       if (last_ && last_->first < t) prev = last_->second;
     }
+    if (!prev) prev = this->latest_before(t);  // restored by get_or_create
     Rdd<T> next;
     if (prev) {
       next = prev->cogroup(grouped, parts)

@@ -3,7 +3,7 @@
 // inverse). A window is the union of the parent's RDDs of the last length/slide batches:
 // narrow, nothing copied; the parent's RDDs are cached so each batch is computed once.
 // These aggregates recompute the whole window per slide; see reduced_window.hpp for the
-// incremental form.
+// incremental form and count_by_window.hpp for the windowed counts, which use it.
 #pragma once
 #include <rill/dstream/count.hpp>
 #include <rill/dstream/pair_functions.hpp>
@@ -39,7 +39,8 @@ class WindowedNode final : public DStreamNode<T> {
         parent_(parent),
         length_(length),
         slide_(slide) {
-    parent->set_persist(true);  // read by length/slide windows
+    parent->set_persist(true);      // read by length/slide windows
+    parent->set_recoverable(true);  // after a restart the window still holds its batches
   }
   Duration slide_duration() const override { return slide_; }
   std::optional<Rdd<T>> compute(Time t) override {
@@ -72,25 +73,11 @@ DStream<T> DStream<T>::window(Duration length, Duration slide) const {
 }
 
 template <class T>
-DStream<std::int64_t> DStream<T>::count_by_window(Duration length, Duration slide) const {
-  detail::check_window(node(), length, slide, "count_by_window");
-  return window(length, slide).count();
-}
-
-template <class T>
 template <class F>
 DStream<T> DStream<T>::reduce_by_window(F f, Duration length, Duration slide) const {
   detail::check_window(node(), length, slide, "reduce_by_window");
   // Reduce each batch first, so the window reduces one element per batch.
   return reduce(f).window(length, slide).reduce(f);
-}
-
-template <class T>
-DStream<std::pair<T, std::int64_t>> DStream<T>::count_by_value_and_window(Duration length,
-                                                                          Duration slide,
-                                                                          std::int64_t n) const {
-  detail::check_window(node(), length, slide, "count_by_value_and_window");
-  return window(length, slide).count_by_value(n);
 }
 
 template <class T>

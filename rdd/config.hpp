@@ -16,6 +16,10 @@ struct Config {
   std::int64_t receiver_max_rate = 0;             // records/s per receiver; 0 = unlimited
   bool backpressure = false;                      // adapt the rate from batch timings
   int concurrent_jobs = 1;                        // batches that may run at once
+  // Receivers: each batch's blocks go to a write-ahead log under the streaming checkpoint
+  // directory before the batch uses them, and get_or_create replays the batches that had
+  // not completed. Appended last: designated initializers of older code stay valid.
+  bool write_ahead_log = false;
 };
 
 }  // namespace rill

@@ -32,6 +32,7 @@
 // Streaming: StreamingContext, DStream<T> and its operations, one file per family.
 #include <rill/dstream/clock.hpp>
 #include <rill/dstream/count.hpp>
+#include <rill/dstream/count_by_window.hpp>
 #include <rill/dstream/dstream.hpp>
 #include <rill/dstream/foreach_rdd.hpp>
 #include <rill/dstream/map.hpp>
