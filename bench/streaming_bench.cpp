@@ -190,6 +190,23 @@ BENCHMARK(BM_StreamingWordCount_tbb)
 
 namespace {
 
+// Starts ssc, runs warmup + measured batches on the manual clock, stops it; returns the
+// real time the measured batches took (advance to completed).
+double run_batches(rill::StreamingContext& ssc, rill::ManualClock& clock, rill::Duration interval,
+                   int warmup, int measured) {
+  ssc.start();
+  double seconds = 0;
+  for (int b = 1; b <= warmup + measured; ++b) {
+    const auto t0 = std::chrono::steady_clock::now();
+    clock.advance(interval);
+    ssc.await_batch_completed(clock.now());
+    if (b > warmup)
+      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  ssc.stop(false, false);
+  return seconds;
+}
+
 // Cost of one slide of reduce_by_key_and_window with an inverse, for windows of 1, 4, 16
 // and 64 batches (slide = 1 batch), under a manual clock so that only processing is
 // timed. Incremental windows keep this flat as the window grows.
@@ -222,17 +239,7 @@ void BM_WindowLength_rill(benchmark::State& state) {
         .foreach_rdd([&](const rill::Rdd<std::pair<std::string, std::int64_t>>& rdd) {
           keys = rdd.count();
         });
-    ssc.start();
-    double measured_seconds = 0;
-    for (int b = 1; b <= warmup + measured; ++b) {
-      const auto t0 = std::chrono::steady_clock::now();
-      clock->advance(interval);
-      ssc.await_batch_completed(clock->now());
-      if (b > warmup)
-        measured_seconds +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    }
-    ssc.stop(false, false);
+    const double measured_seconds = run_batches(ssc, *clock, interval, warmup, measured);
     std::filesystem::remove_all(dir);
     state.SetIterationTime(measured_seconds / measured);
     state.counters["ms_per_slide"] = 1000.0 * measured_seconds / measured;
@@ -282,17 +289,7 @@ void BM_BatchOverhead_rill(benchmark::State& state) {
         .foreach_rdd([&](const rill::Rdd<std::pair<std::string, std::int64_t>>& rdd) {
           keys = rdd.count();
         });
-    ssc.start();
-    double measured_seconds = 0;
-    for (int b = 1; b <= warmup + measured; ++b) {
-      const auto t0 = std::chrono::steady_clock::now();
-      clock->advance(interval);
-      ssc.await_batch_completed(clock->now());
-      if (b > warmup)
-        measured_seconds +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    }
-    ssc.stop(false, false);
+    const double measured_seconds = run_batches(ssc, *clock, interval, warmup, measured);
     std::filesystem::remove_all(dir);
     // How much of a batch is inside RDD jobs (planning, TBB flow graph, tasks); the rest
     // is the streaming side: job generation, thread hand-offs, listeners, bookkeeping.
