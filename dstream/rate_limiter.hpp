@@ -42,7 +42,9 @@ class RateLimiter {
       const auto missing = want - tokens_;
       const auto wait_ms =
           static_cast<std::int64_t>(missing * 1000.0 / static_cast<double>(rate)) + 1;
-      const Time until = clock_.now() + Duration{wait_ms};
+      // From the time the bucket was last filled to, not a fresh now(): the clock may
+      // have moved since refill(), and a later deadline would sleep past the tokens.
+      const Time until = last_ + Duration{wait_ms};
       lock.unlock();
       if (!clock_.wait_until(until, stop)) return false;
       lock.lock();

@@ -102,10 +102,12 @@ class ReceiverInputNode final : public DStreamNode<T> {
   // element types without a rill::Serializer.
   WriteAheadLog* write_ahead_log() {
     if constexpr (checkpointable_v<T>) {
+      // The graph's lock is taken before ours, never inside it: the graph holds its own
+      // while it restores this stream (begin_recovery), which takes ours.
+      std::optional<std::filesystem::path> dir;
+      if (this->graph().context().config().write_ahead_log) dir = this->graph().checkpoint_dir();
       std::lock_guard lock(mutex_);
-      if (!wal_ && this->graph().context().config().write_ahead_log)
-        if (auto dir = this->graph().checkpoint_dir())
-          wal_.emplace(*dir / "receivedData" / std::to_string(this->id()));
+      if (!wal_ && dir) wal_.emplace(*dir / "receivedData" / std::to_string(this->id()));
       return wal_ ? &*wal_ : nullptr;
     } else {
       return nullptr;
