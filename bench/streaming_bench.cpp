@@ -190,7 +190,32 @@ BENCHMARK(BM_StreamingWordCount_tbb)
 
 namespace {
 
-// Starts ssc, runs warmup + measured batches on the manual clock, stops it; returns the
+// A context, a manual clock and a streaming context of 10 ms batches checkpointing to a
+// temporary directory (removed at the end): the setup of the manual-clock benchmarks.
+struct ManualRun {
+  static constexpr rill::Duration interval{10};
+  explicit ManualRun(const std::string& name)
+      : ctx(rill::Config{.parallelism = rill_bench::kParallelism, .default_partitions = 2}),
+        clock(std::make_shared<rill::ManualClock>()),
+        ssc(ctx, interval, clock),
+        dir(std::filesystem::temp_directory_path() /
+            ("rill-bench-" + name + "-" + std::to_string(::getpid()))) {
+    ssc.checkpoint(dir.string());
+  }
+  ManualRun(const ManualRun&) = delete;
+  ManualRun& operator=(const ManualRun&) = delete;
+  ~ManualRun() {
+    ssc.stop(false, false);
+    std::filesystem::remove_all(dir);
+  }
+
+  rill::Context ctx;
+  std::shared_ptr<rill::ManualClock> clock;
+  rill::StreamingContext ssc;
+  std::filesystem::path dir;
+};
+
+// Starts ssc and runs warmup + measured batches on the manual clock; returns the
 // real time the measured batches took (advance to completed).
 double run_batches(rill::StreamingContext& ssc, rill::ManualClock& clock, rill::Duration interval,
                    int warmup, int measured) {
@@ -203,7 +228,6 @@ double run_batches(rill::StreamingContext& ssc, rill::ManualClock& clock, rill::
     if (b > warmup)
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
-  ssc.stop(false, false);
   return seconds;
 }
 
@@ -212,17 +236,13 @@ double run_batches(rill::StreamingContext& ssc, rill::ManualClock& clock, rill::
 // timed. Incremental windows keep this flat as the window grows.
 void BM_WindowLength_rill(benchmark::State& state) {
   const std::int64_t window_batches = state.range(0);
-  const auto interval = 10ms;
+  constexpr auto interval = ManualRun::interval;
   const int warmup = static_cast<int>(window_batches) + 2, measured = 30;
   const auto& feed = word_feed();
   for (auto _ : state) {
-    rill::Context ctx(
-        rill::Config{.parallelism = rill_bench::kParallelism, .default_partitions = 2});
-    auto clock = std::make_shared<rill::ManualClock>();
-    rill::StreamingContext ssc(ctx, interval, clock);
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("rill-bench-window-" + std::to_string(::getpid()));
-    ssc.checkpoint(dir.string());
+    ManualRun run("window");
+    auto& ctx = run.ctx;
+    auto& ssc = run.ssc;
     std::deque<rill::Rdd<std::pair<std::string, std::int64_t>>> queue;
     constexpr std::size_t kPerBatch = 50'000;
     for (int b = 0; b < warmup + measured; ++b) {
@@ -239,8 +259,7 @@ void BM_WindowLength_rill(benchmark::State& state) {
         .foreach_rdd([&](const rill::Rdd<std::pair<std::string, std::int64_t>>& rdd) {
           keys = rdd.count();
         });
-    const double measured_seconds = run_batches(ssc, *clock, interval, warmup, measured);
-    std::filesystem::remove_all(dir);
+    const double measured_seconds = run_batches(ssc, *run.clock, interval, warmup, measured);
     state.SetIterationTime(measured_seconds / measured);
     state.counters["ms_per_slide"] = 1000.0 * measured_seconds / measured;
     benchmark::DoNotOptimize(keys.load());
@@ -266,17 +285,13 @@ namespace {
 // timed is job generation, scheduling, shuffles and window bookkeeping, not records.
 // It bounds the shortest batch interval rill can keep up with.
 void BM_BatchOverhead_rill(benchmark::State& state) {
-  const auto interval = 10ms;
+  constexpr auto interval = ManualRun::interval;
   const int warmup = 20, measured = 200;
   const auto& feed = word_feed();
   for (auto _ : state) {
-    rill::Context ctx(
-        rill::Config{.parallelism = rill_bench::kParallelism, .default_partitions = 2});
-    auto clock = std::make_shared<rill::ManualClock>();
-    rill::StreamingContext ssc(ctx, interval, clock);
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("rill-bench-overhead-" + std::to_string(::getpid()));
-    ssc.checkpoint(dir.string());
+    ManualRun run("overhead");
+    auto& ctx = run.ctx;
+    auto& ssc = run.ssc;
     std::deque<rill::Rdd<std::string>> queue;
     for (int b = 0; b < warmup + measured; ++b)
       queue.push_back(ctx.parallelize(
@@ -289,8 +304,7 @@ void BM_BatchOverhead_rill(benchmark::State& state) {
         .foreach_rdd([&](const rill::Rdd<std::pair<std::string, std::int64_t>>& rdd) {
           keys = rdd.count();
         });
-    const double measured_seconds = run_batches(ssc, *clock, interval, warmup, measured);
-    std::filesystem::remove_all(dir);
+    const double measured_seconds = run_batches(ssc, *run.clock, interval, warmup, measured);
     // How much of a batch is inside RDD jobs (planning, TBB flow graph, tasks); the rest
     // is the streaming side: job generation, thread hand-offs, listeners, bookkeeping.
     const auto history = ctx.job_history();
