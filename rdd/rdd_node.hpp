@@ -22,28 +22,22 @@ class RddNode : public RddBase {
   virtual void compute(std::size_t partition, TaskContext& tc, ChunkSink<T>& out) = 0;
 
   void compute_partition(std::size_t p, TaskContext& tc, ChunkSink<T>& out) {
-    // A cached copy beats the checkpoint file: same data, no file read.
-    if (is_persisted() && is_checkpointed())
-      if (auto cached =
-              std::static_pointer_cast<const std::vector<T>>(context()->blocks().get(id(), p))) {
-        push_copies<T>(*cached, out);
-        return;
-      }
-    if (is_checkpointed()) {
-      auto data = read_(checkpoint_file(p));
-      tc.records_in += static_cast<std::int64_t>(data.size());
-      push_owned(data, out);
-      return;
-    }
     const bool keep = is_persisted();
-    const bool ckpt = checkpoint_pending();
-    if (!keep && !ckpt) {
-      compute(p, tc, out);
-      return;
-    }
+    // The cache comes first: a checkpoint file holds the same data, read from disk.
     std::shared_ptr<const std::vector<T>> data;
     if (keep)
       data = std::static_pointer_cast<const std::vector<T>>(context()->blocks().get(id(), p));
+    if (!data && is_checkpointed()) {
+      auto stored = read_(checkpoint_file(p));
+      tc.records_in += static_cast<std::int64_t>(stored.size());
+      push_owned(stored, out);
+      return;
+    }
+    const bool ckpt = checkpoint_pending();
+    if (!data && !keep && !ckpt) {
+      compute(p, tc, out);
+      return;
+    }
     if (!data) {
       auto fresh = std::make_shared<std::vector<T>>();
       CollectSink<T> sink(*fresh);
