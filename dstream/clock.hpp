@@ -62,13 +62,22 @@ class ManualClock final : public Clock {
   }
   bool wait_until(Time t, std::stop_token stop) override {
     std::unique_lock lock(mutex_);
-    return cv_.wait(lock, stop, [&] { return now_ >= t; });
+    ++waiters_;
+    const bool reached = cv_.wait(lock, stop, [&] { return now_ >= t; });
+    --waiters_;
+    return reached;
+  }
+  // Threads blocked in wait_until: a test can advance once a thread is surely waiting.
+  std::size_t waiters() const {
+    std::lock_guard lock(mutex_);
+    return waiters_;
   }
 
  private:
   mutable std::mutex mutex_;
   std::condition_variable_any cv_;
-  Time now_;  // guarded by mutex_
+  Time now_;                 // guarded by mutex_
+  std::size_t waiters_ = 0;  // guarded by mutex_
 };
 
 }  // namespace rill

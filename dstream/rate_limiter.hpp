@@ -8,6 +8,7 @@
 #pragma once
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <mutex>
 #include <rill/dstream/clock.hpp>
 
@@ -27,28 +28,27 @@ class RateLimiter {
   // first (the caller then proceeds without the limit).
   bool acquire(std::int64_t n, std::stop_token stop) {
     std::unique_lock lock(mutex_);
-    while (true) {
+    if (rate_.load() <= 0) return true;
+    refill(rate_.load());
+    // Taken at once, into debt if need be, and paid off by waiting: a request larger
+    // than the bucket (a receiver storing 1024 records into a bucket of one
+    // millisecond's worth) must not lose the tokens that refill beyond the cap while it
+    // waits piece by piece; that halved the rate of 1 ms batches.
+    tokens_ -= static_cast<double>(n);
+    while (tokens_ < 0) {
       const auto rate = rate_.load();
       if (rate <= 0) return true;
-      refill(rate);
-      // Large requests are served in bucket-sized pieces.
-      const double want = std::min<double>(static_cast<double>(n), capacity(rate));
-      if (tokens_ >= want) {
-        tokens_ -= want;
-        n -= static_cast<std::int64_t>(want);
-        if (n <= 0) return true;
-        continue;
-      }
-      const auto missing = want - tokens_;
-      const auto wait_ms =
-          static_cast<std::int64_t>(missing * 1000.0 / static_cast<double>(rate)) + 1;
+      const auto wait_ms = std::max<std::int64_t>(
+          1, static_cast<std::int64_t>(std::ceil(-tokens_ * 1000.0 / static_cast<double>(rate))));
       // From the time the bucket was last filled to, not a fresh now(): the clock may
       // have moved since refill(), and a later deadline would sleep past the tokens.
       const Time until = last_ + Duration{wait_ms};
       lock.unlock();
       if (!clock_.wait_until(until, stop)) return false;
       lock.lock();
+      refill(rate);
     }
+    return true;
   }
 
  private:

@@ -33,7 +33,7 @@ class BlockRdd final : public RddNode<T> {
           "cached partition computed from them was lost and cannot be recomputed");
     for (const auto& chunk : (*blocks)[p]) {
       tc.records_in += static_cast<std::int64_t>(chunk.size());
-      push_copies<T>(chunk, out);  // the blocks stay intact for a recompute
+      push_shared<T>(chunk, out);  // the blocks stay intact for a recompute
     }
   }
 

@@ -4,8 +4,11 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <ranges>
 #include <rill/rdd/traits.hpp>
 #include <span>
+#include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace rill::detail {
@@ -21,6 +24,18 @@ class ChunkSink {
   // The chunk belongs to the producer for the duration of the call; the consumer may
   // move elements out of it.
   virtual void push(std::span<T> chunk) = 0;
+
+  // A chunk of shared data (a cached partition, a receiver block, a shuffle bucket) that
+  // must stay intact. By default it is copied and pushed; a consumer that only reads its
+  // input (map, filter, collect) overrides this and copies nothing it does not keep.
+  virtual void push_const(std::span<const T> chunk) {
+    if constexpr (std::is_copy_constructible_v<T>) {
+      std::vector<T> copy(chunk.begin(), chunk.end());
+      push(std::span<T>(copy));
+    } else {
+      throw std::logic_error("a partition of a move-only type was read twice");
+    }
+  }
 
  protected:
   ~ChunkSink() = default;
@@ -76,6 +91,9 @@ class CollectSink final : public ChunkSink<T> {
     out_.insert(out_.end(), std::make_move_iterator(chunk.begin()),
                 std::make_move_iterator(chunk.end()));
   }
+  void push_const(std::span<const T> chunk) override {
+    out_.insert(out_.end(), chunk.begin(), chunk.end());
+  }
 
  private:
   std::vector<T>& out_;
@@ -97,19 +115,24 @@ CallbackSink<T, F> callback_sink(F f) {
   return CallbackSink<T, F>(std::move(f));
 }
 
-// Pushes copies of shared data chunk by chunk, so that the consumer may move from them.
+// Pushes shared data chunk by chunk as read-only chunks: the consumer copies what it keeps.
 template <class T, class Range>
-void push_copies(const Range& data, ChunkSink<T>& out) {
-  std::vector<T> buf;
-  buf.reserve(std::min<std::size_t>(chunk_size_v<T>, std::size(data)));
-  for (const auto& x : data) {
-    buf.push_back(x);
-    if (buf.size() == chunk_size_v<T>) {
-      out.push(std::span<T>(buf));
-      buf.clear();
+void push_shared(const Range& data, ChunkSink<T>& out) {
+  if constexpr (std::ranges::contiguous_range<const Range>) {
+    const std::span<const T> all(std::ranges::data(data), std::ranges::size(data));
+    for (std::size_t i = 0; i < all.size(); i += chunk_size_v<T>)
+      out.push_const(all.subspan(i, std::min(chunk_size_v<T>, all.size() - i)));
+  } else {  // std::vector<bool>
+    std::vector<T> buf;
+    for (const auto& x : data) {
+      buf.push_back(x);
+      if (buf.size() == chunk_size_v<T>) {
+        out.push(std::span<T>(buf));
+        buf.clear();
+      }
     }
+    if (!buf.empty()) out.push(std::span<T>(buf));
   }
-  if (!buf.empty()) out.push(std::span<T>(buf));
 }
 
 // Pushes a vector this caller owns, chunk by chunk, without copying.

@@ -20,6 +20,17 @@ class FilterSink final : public ChunkSink<T> {
     }
     if (kept) out_.push(chunk.first(kept));
   }
+  // Copies only what it keeps.
+  void push_const(std::span<const T> chunk) override {
+    if constexpr (std::is_copy_constructible_v<T>) {
+      std::vector<T> kept;
+      for (const auto& x : chunk)
+        if (std::invoke(f_, x)) kept.push_back(x);
+      if (!kept.empty()) out_.push(std::span<T>(kept));
+    } else {
+      ChunkSink<T>::push_const(chunk);
+    }
+  }
 
  private:
   F& f_;

@@ -5,14 +5,27 @@
 
 namespace rill {
 
+namespace detail {
+
+// map's element function. It also takes a const element when f can read one, so that
+// map runs straight on shared input (ChunkSink::push_const) without copying it.
+template <class F, class U>
+struct MapOp {
+  F f;
+  template <class X, class Emit>
+  requires std::is_invocable_v<F&, X&> || std::is_invocable_v<F&, X&&>
+  void operator()(X& x, Emit& emit) {
+    emit.emplace_result([&]() -> U { return call(f, x); });
+  }
+};
+
+}  // namespace detail
+
 template <class T>
 template <class F>
 auto Rdd<T>::map(F f) const {
   using U = detail::call_result_t<F, T>;
-  return detail::make_narrow<U>(*this, detail::every_partition([f](T& x, auto& emit) mutable {
-    emit.emplace_result([&]() -> U { return detail::call(f, x); });
-  }),
-                                "map");
+  return detail::make_narrow<U>(*this, detail::every_partition(detail::MapOp<F, U>{f}), "map");
 }
 
 template <class T>

@@ -16,6 +16,16 @@ class NarrowSink final : public ChunkSink<T> {
     for (auto& x : chunk) op_(x, writer_);
     writer_.flush();
   }
+  // Ops that can read a const element (map of a function taking const T& or T) run on
+  // shared data directly; the others get a copy to move from.
+  void push_const(std::span<const T> chunk) override {
+    if constexpr (std::is_invocable_v<Op&, const T&, ChunkWriter<U>&>) {
+      for (const auto& x : chunk) op_(x, writer_);
+      writer_.flush();
+    } else {
+      ChunkSink<T>::push_const(chunk);
+    }
+  }
 
  private:
   Op& op_;

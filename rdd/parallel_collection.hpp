@@ -30,7 +30,7 @@ class ParallelCollection final : public RddNode<T> {
   void compute(std::size_t p, TaskContext& tc, ChunkSink<T>& out) override {
     const auto& slice = *slices_[p];
     tc.records_in += static_cast<std::int64_t>(slice.size());
-    push_copies<T>(slice, out);
+    push_shared<T>(slice, out);
   }
 
  private:

@@ -49,7 +49,7 @@ class RddNode : public RddBase {
       write_(*data, checkpoint_file(p));
       checkpoint_written(p);
     }
-    push_copies<T>(*data, out);
+    push_shared<T>(*data, out);
   }
 
   void compute_discarding(std::size_t p, TaskContext& tc) override {

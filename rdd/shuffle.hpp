@@ -7,6 +7,7 @@
 #include <rill/rdd/flat_hash_map.hpp>
 #include <rill/rdd/hash_partitioner.hpp>
 #include <rill/rdd/rdd.hpp>
+#include <rill/rdd/size_hint.hpp>
 
 namespace rill::detail {
 
@@ -102,6 +103,9 @@ struct CombineWriter {
                                                        std::size_t reducers) const {
     using Table = FlatHashMap<K, C>;
     std::vector<Table> maps(reducers);
+    // Sized for what the last map task of this kind held, split over the reducers.
+    auto& hint = SizeHint<CombineWriter>::last();
+    for (auto& map : maps) map.reserve(hint / reducers);
     Create cr = create;
     MergeValue mv = merge_value;
     auto sink = callback_sink<std::pair<K, V>>([&](std::span<std::pair<K, V>> c) {
@@ -115,6 +119,8 @@ struct CombineWriter {
       }
     });
     parent.compute_partition(m, tc, sink);
+    hint = 0;
+    for (const auto& map : maps) hint += map.size();
     std::vector<std::vector<std::pair<K, C>>> buckets(reducers);
     for (std::size_t r = 0; r < reducers; ++r) {
       Table map = std::move(maps[r]);  // freed as soon as its bucket is built
@@ -171,7 +177,7 @@ struct ConcatBuckets {
   template <class T>
   void operator()(const std::vector<const std::vector<T>*>& buckets, TaskContext&,
                   ChunkSink<T>& out) const {
-    for (const auto* b : buckets) push_copies<T>(*b, out);
+    for (const auto* b : buckets) push_shared<T>(*b, out);
   }
 };
 

@@ -1,0 +1,20 @@
+// SizeHint<Tag>: how many keys the last hash table of one kind held on this thread.
+// A stream builds the same tables every batch; a table that starts at last batch's size
+// skips the rehashes (each one hashes every key again, which for strings is most of the
+// cost) and the page faults of growing. Tables are per task, so a hint from a different
+// partition or job is only a starting size: a wrong one costs a rehash or some slack,
+// never a wrong result.
+#pragma once
+#include <cstddef>
+
+namespace rill::detail {
+
+template <class Tag>
+struct SizeHint {
+  static std::size_t& last() {
+    thread_local std::size_t n = 0;
+    return n;
+  }
+};
+
+}  // namespace rill::detail
