@@ -75,10 +75,12 @@ class DStreamNode : public DStreamBase {
       if (r.node().is_persisted()) r.unpersist();
       forget(r);
     }
-    if (recovery_mode())
+    if (recovery_mode()) {
       drop_checkpoints_until(t - remember_duration());
-    else
+    } else {
+      complete_written_checkpoints();
       drop_old_checkpoints();
+    }
   }
 
   std::function<void()> recovery_checkpoint_job(Time t) override {
@@ -167,7 +169,10 @@ class DStreamNode : public DStreamBase {
       auto path = *dir / ("batch-" + std::to_string(t.count()));
       std::error_code ec;
       std::filesystem::remove_all(path, ec);  // half written by a run that crashed
-      rdd.node().enable_checkpoint(path, &write_checkpoint<T>, &read_checkpoint<T>);
+      // Outside recovery mode a checkpoint only keeps the lineage short: written in the
+      // background (CheckpointWriter), it completes at a later batch's cleanup.
+      rdd.node().enable_checkpoint(path, &write_checkpoint<T>, &read_checkpoint<T>,
+                                   !recovery_mode());
       std::lock_guard lock(mutex_);
       checkpoints_.push_back({rdd, path, t});
     }
@@ -180,6 +185,18 @@ class DStreamNode : public DStreamBase {
                                       [&](const Checkpoint& c) { return c.time > limit; });
     for (auto it = keep; it != checkpoints_.end(); ++it) dropped_checkpoints_.push_back(it->dir);
     checkpoints_.erase(keep, checkpoints_.end());
+  }
+
+  // Background checkpoints whose files are all written cut their lineage here, between
+  // batches, rather than on the writer thread while a job may be walking it.
+  void complete_written_checkpoints() {
+    std::vector<Rdd<T>> pending;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& c : checkpoints_)
+        if (c.rdd.node().checkpoint_pending()) pending.push_back(c.rdd);
+    }
+    for (auto& r : pending) r.node().complete_checkpoint();
   }
 
   // Keeps the newest complete checkpoint (and any newer, pending ones); later RDDs may
@@ -199,10 +216,14 @@ class DStreamNode : public DStreamBase {
       checkpoints_.erase(checkpoints_.begin(),
                          checkpoints_.begin() + static_cast<std::ptrdiff_t>(newest_done));
     }
-    for (auto& d : doomed) {
-      std::error_code ec;
-      std::filesystem::remove_all(d, ec);
-    }
+    if (doomed.empty()) return;
+    // Deleted in the background too: file system latency stays out of the batch.
+    graph().context().state()->checkpoint_writer().submit([doomed = std::move(doomed)] {
+      for (auto& d : doomed) {
+        std::error_code ec;
+        std::filesystem::remove_all(d, ec);
+      }
+    });
   }
 
   struct Checkpoint {

@@ -14,6 +14,8 @@ struct RunningBatch {
   std::size_t seq;
 };
 thread_local std::optional<RunningBatch> t_running;
+// The scheduler whose generator thread this is (transform functions run there).
+thread_local const JobScheduler* t_generator = nullptr;
 }  // namespace
 
 JobScheduler::JobScheduler(std::shared_ptr<DStreamGraph> graph, std::shared_ptr<Clock> clock)
@@ -132,6 +134,7 @@ void JobScheduler::resume(Time zero, std::optional<Time> last_completed) {
 }
 
 void JobScheduler::generator_loop(std::stop_token stop) {
+  t_generator = this;
   const auto interval = graph_->batch_interval();
   while (!stop.stop_requested()) {
     Time t;
@@ -306,6 +309,15 @@ void JobScheduler::stop(bool graceful) {
     stop_from_batch(t_running->seq);
     return;
   }
+  if (t_generator == this || bus_.on_bus_thread()) {
+    // Inside a transform function or a listener callback: the stop joins the very
+    // thread it is called on, so another thread does it and this call returns.
+    std::lock_guard lock(mutex_);
+    if (phase_ != Phase::active) return;
+    phase_ = Phase::stopping;
+    stopper_ = std::thread([this, graceful] { finish_stop(graceful); });
+    return;
+  }
   {
     std::unique_lock lock(mutex_);
     if (phase_ == Phase::initialized) {
@@ -373,6 +385,8 @@ void JobScheduler::finish_stop(bool graceful) {
   for (auto& w : workers_)
     if (w.joinable()) w.join();
   workers_.clear();
+  // Background checkpoint files are on disk when stop()/await_termination() return.
+  graph_->context().state()->checkpoint_writer().drain();
   bus_.stop();  // delivers what is left, completions included
   {
     std::lock_guard lock(mutex_);

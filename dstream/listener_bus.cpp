@@ -1,6 +1,13 @@
 #include <rill/dstream/listener_bus.hpp>
 
 namespace rill::detail {
+namespace {
+thread_local const ListenerBus* t_bus = nullptr;
+}  // namespace
+
+bool ListenerBus::on_bus_thread() const {
+  return t_bus == this;
+}
 
 void ListenerBus::add_listener(StreamingListener& l) {
   std::lock_guard lock(mutex_);
@@ -32,6 +39,7 @@ void ListenerBus::post(std::function<void(const std::vector<StreamingListener*>&
 }
 
 void ListenerBus::run() {
+  t_bus = this;
   std::unique_lock lock(mutex_);
   while (true) {
     cv_.wait(lock, [&] { return stopping_ || !events_.empty(); });

@@ -25,6 +25,8 @@ class ListenerBus {
   void stop();
   // f runs on the bus thread with the listeners, after every event posted before it.
   void post(std::function<void(const std::vector<StreamingListener*>&)> f);
+  // True on this bus's thread (inside a listener callback).
+  bool on_bus_thread() const;
 
  private:
   void run();

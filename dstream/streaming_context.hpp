@@ -70,8 +70,10 @@ class StreamingContext {
   // Called from inside an output operation (foreach_rdd), stop() cannot wait for the
   // batch it runs in: it returns at once; that batch finishes its output operations, no
   // later batch starts (graceful or not: processing stored data would need later
-  // batches), and await_termination() returns once everything has ended. Calling stop()
-  // again, or before start(), is harmless; a stopped context cannot be started again.
+  // batches), and await_termination() returns once everything has ended. Called from a
+  // transform function or a StreamingListener callback, it also returns at once and
+  // another thread performs the stop (graceful as asked). Calling stop() again, or
+  // before start(), is harmless; a stopped context cannot be started again.
   void stop(bool stop_context = true, bool graceful = false);
   // Both rethrow the first error of a job or of batch generation.
   void await_termination();

@@ -40,6 +40,7 @@ ContextState::ContextState(Config config)
 }
 
 ContextState::~ContextState() {
+  checkpoint_writer_.reset();  // no file is written into the directory after it is removed
   if (owns_checkpoint_root_) {
     std::error_code ec;
     std::filesystem::remove_all(checkpoint_root_, ec);
@@ -82,6 +83,15 @@ JobMetrics ContextState::run_job(const std::shared_ptr<RddBase>& node,
 }
 
 void ContextState::finish_checkpoints(const std::shared_ptr<RddBase>& start) {
+  if (auto error = checkpoint_writer_->take_error()) {
+    // The checkpoint stays incomplete (its lineage is kept), but a full disk must not
+    // go unnoticed: the next job reports it.
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("asynchronous checkpoint write failed: ") + e.what());
+    }
+  }
   std::vector<std::shared_ptr<RddBase>> pending;
   std::unordered_set<const LineageNode*> seen;
   std::vector<std::shared_ptr<LineageNode>> todo{start};

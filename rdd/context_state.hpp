@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <rill/rdd/block_manager.hpp>
+#include <rill/rdd/checkpoint_writer.hpp>
 #include <rill/rdd/config.hpp>
 #include <rill/scheduler/dag_scheduler.hpp>
 #include <string>
@@ -33,6 +34,7 @@ class ContextState {
                      const DagScheduler::ResultTask& task, const std::string& name);
   // The checkpoint directory, created on first use.
   std::filesystem::path checkpoint_root();
+  CheckpointWriter& checkpoint_writer() { return *checkpoint_writer_; }
 
  private:
   void finish_checkpoints(const std::shared_ptr<RddBase>& node);
@@ -45,6 +47,8 @@ class ContextState {
   std::mutex checkpoint_mutex_;
   std::filesystem::path checkpoint_root_;  // guarded by checkpoint_mutex_
   bool owns_checkpoint_root_ = false;      // a temp dir we created and remove
+  // Last member: destroyed (and drained) first, while the rest is still there.
+  std::unique_ptr<CheckpointWriter> checkpoint_writer_ = std::make_unique<CheckpointWriter>();
 };
 
 }  // namespace rill::detail

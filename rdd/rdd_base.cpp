@@ -48,24 +48,43 @@ std::filesystem::path RddBase::checkpoint_file(std::size_t partition) const {
   return checkpoint_dir_ / name;
 }
 
-void RddBase::mark_checkpoint(std::filesystem::path dir) {
+void RddBase::mark_checkpoint(std::filesystem::path dir, bool async) {
   std::lock_guard lock(mutex_);
   if (checkpoint_state_ != kNone) return;
   checkpoint_dir_ = std::move(dir);
-  checkpoint_done_.assign(num_partitions_, false);
+  checkpoint_parts_.assign(num_partitions_, PartFile::missing);
+  checkpoint_async_ = async;
   checkpoint_state_ = kMarked;
+}
+
+bool RddBase::checkpoint_async() const {
+  std::lock_guard lock(mutex_);
+  return checkpoint_async_;
+}
+
+bool RddBase::claim_checkpoint_write(std::size_t partition) {
+  std::lock_guard lock(mutex_);
+  auto& part = checkpoint_parts_.at(partition);
+  if (part != PartFile::missing) return false;
+  part = PartFile::writing;
+  return true;
 }
 
 void RddBase::checkpoint_written(std::size_t partition) {
   std::lock_guard lock(mutex_);
-  checkpoint_done_.at(partition) = true;
+  checkpoint_parts_.at(partition) = PartFile::written;
+}
+
+void RddBase::checkpoint_write_failed(std::size_t partition) {
+  std::lock_guard lock(mutex_);
+  checkpoint_parts_.at(partition) = PartFile::missing;
 }
 
 std::vector<std::size_t> RddBase::missing_checkpoint_partitions() const {
   std::lock_guard lock(mutex_);
   std::vector<std::size_t> missing;
-  for (std::size_t p = 0; p < checkpoint_done_.size(); ++p)
-    if (!checkpoint_done_[p]) missing.push_back(p);
+  for (std::size_t p = 0; p < checkpoint_parts_.size(); ++p)
+    if (checkpoint_parts_[p] == PartFile::missing) missing.push_back(p);
   return missing;
 }
 
@@ -73,8 +92,8 @@ void RddBase::complete_checkpoint() {
   std::vector<Dependency> doomed;  // parents released outside the lock
   std::lock_guard lock(mutex_);
   if (checkpoint_state_ != kMarked) return;
-  for (bool done : checkpoint_done_)
-    if (!done) return;
+  for (auto part : checkpoint_parts_)
+    if (part != PartFile::written) return;
   doomed.swap(deps_);
   checkpoint_state_ = kDone;
 }

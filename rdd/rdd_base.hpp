@@ -2,6 +2,7 @@
 // checkpoint state. The scheduler sees it as a LineageNode; RddNode<T> adds the element type.
 #pragma once
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -43,8 +44,14 @@ class RddBase : public LineageNode, public std::enable_shared_from_this<RddBase>
   void complete_checkpoint();
 
  protected:
-  void mark_checkpoint(std::filesystem::path dir);
+  // async: partition files are written by the context's CheckpointWriter.
+  void mark_checkpoint(std::filesystem::path dir, bool async = false);
+  bool checkpoint_async() const;
+  // True if the caller should write partition p's file: it is neither written nor being
+  // written. The caller then reports checkpoint_written or checkpoint_write_failed.
+  bool claim_checkpoint_write(std::size_t partition);
   void checkpoint_written(std::size_t partition);
+  void checkpoint_write_failed(std::size_t partition);
   std::shared_ptr<LineageNode> parent_node(std::size_t i) const;
   std::shared_ptr<ShuffleDependency> shuffle_dependency(std::size_t i) const;
 
@@ -61,7 +68,9 @@ class RddBase : public LineageNode, public std::enable_shared_from_this<RddBase>
   mutable std::mutex mutex_;
   std::vector<Dependency> deps_;          // guarded by mutex_; cleared by complete_checkpoint
   std::filesystem::path checkpoint_dir_;  // guarded by mutex_
-  std::vector<bool> checkpoint_done_;     // guarded by mutex_, per partition
+  enum class PartFile : std::uint8_t { missing, writing, written };
+  std::vector<PartFile> checkpoint_parts_;  // guarded by mutex_
+  bool checkpoint_async_ = false;           // guarded by mutex_
 };
 
 }  // namespace rill::detail

@@ -33,7 +33,7 @@ class RddNode : public RddBase {
       push_owned(stored, out);
       return;
     }
-    const bool ckpt = checkpoint_pending();
+    const bool ckpt = checkpoint_pending() && claim_checkpoint_write(p);
     if (!data && !keep && !ckpt) {
       compute(p, tc, out);
       return;
@@ -41,14 +41,16 @@ class RddNode : public RddBase {
     if (!data) {
       auto fresh = std::make_shared<std::vector<T>>();
       CollectSink<T> sink(*fresh);
-      compute(p, tc, sink);
+      try {
+        compute(p, tc, sink);
+      } catch (...) {
+        if (ckpt) checkpoint_write_failed(p);
+        throw;
+      }
       data = fresh;
       if (keep) context()->blocks().put(id(), p, data);
     }
-    if (ckpt) {
-      write_(*data, checkpoint_file(p));
-      checkpoint_written(p);
-    }
+    if (ckpt) write_checkpoint_file(p, data);
     push_shared<T>(*data, out);
   }
 
@@ -57,10 +59,11 @@ class RddNode : public RddBase {
     compute_partition(p, tc, sink);
   }
 
-  void enable_checkpoint(std::filesystem::path dir, Writer w, Reader r) {
+  // async: see CheckpointWriter (streams' periodic checkpoints).
+  void enable_checkpoint(std::filesystem::path dir, Writer w, Reader r, bool async = false) {
     write_ = std::move(w);
     read_ = std::move(r);
-    mark_checkpoint(std::move(dir));
+    mark_checkpoint(std::move(dir), async);
   }
 
  protected:
@@ -71,6 +74,32 @@ class RddNode : public RddBase {
   }
 
  private:
+  void write_checkpoint_file(std::size_t p, const std::shared_ptr<const std::vector<T>>& data) {
+    if (!checkpoint_async()) {
+      try {
+        write_(*data, checkpoint_file(p));
+      } catch (...) {
+        checkpoint_write_failed(p);
+        throw;
+      }
+      checkpoint_written(p);
+      return;
+    }
+    // The writer holds the node weakly: an RDD nobody needs any more is not kept alive
+    // for its checkpoint, and its file is then written for nothing.
+    std::weak_ptr<RddBase> weak = weak_from_this();
+    context()->checkpoint_writer().submit(
+        [weak, p, data, write = write_, file = checkpoint_file(p)] {
+          try {
+            write(*data, file);
+          } catch (...) {
+            if (auto self = weak.lock()) static_cast<RddNode&>(*self).checkpoint_write_failed(p);
+            throw;
+          }
+          if (auto self = weak.lock()) static_cast<RddNode&>(*self).checkpoint_written(p);
+        });
+  }
+
   Writer write_;  // set before the checkpoint is marked, then only read
   Reader read_;
 };

@@ -1,6 +1,7 @@
-// stop() from every place a user may call it: inside an output operation, twice, before
-// start(). Deterministic with the manual clock: many batches are made due at once, so a
-// batch after the stopping one would run unless stop() prevents it.
+// stop() from every place a user may call it: inside an output operation, inside a
+// transform function, inside a listener callback, twice, before start(). Deterministic with the
+// manual clock: many batches are made due at once, so a batch after the stopping one would run
+// unless stop() prevents it.
 #include "dstream/stream_test_support.hpp"
 
 namespace rill::test {
@@ -50,6 +51,57 @@ TEST(StreamingContextStop, StopInsideForeachRddReturnsAndNoLaterBatchRuns) {
       EXPECT_EQ(h.ssc.last_completed_batch(), std::optional<Time>(300ms));
     }
   }
+}
+
+// A listener runs on the listener bus, which stop() drains and joins: called there, stop()
+// returns at once and another thread finishes the stop (Spark throws instead).
+TEST(StreamingContextStop, StopFromAListenerCallbackReturnsAndTheContextStops) {
+  for (bool graceful : {false, true}) {
+    SCOPED_TRACE("graceful " + std::to_string(graceful));
+    StreamHarness h;
+    Collector<int> c(
+        h.ssc.queue_stream(h.queue_of(std::vector<std::vector<int>>(10, std::vector<int>{1}))));
+    struct Stopper final : StreamingListener {
+      StreamingContext* ssc = nullptr;
+      bool graceful = false;
+      std::atomic<bool> returned{false};
+      void on_batch_completed(const BatchInfo& b) override {
+        if (b.batch_time != 300ms) return;
+        ssc->stop(false, graceful);
+        ssc->stop(false, graceful);  // twice: harmless here too
+        returned = true;
+      }
+    } stopper;
+    stopper.ssc = &h.ssc;
+    stopper.graceful = graceful;
+    h.ssc.add_listener(stopper);
+    h.ssc.start();
+    h.run_batches(3);
+    ASSERT_TRUE(h.ssc.await_termination_or_timeout(30s)) << "stop() in a listener hung";
+    EXPECT_TRUE(stopper.returned.load());
+    // Batches 100..300 completed; the clock never reached a later one.
+    EXPECT_EQ(c.in_order(), (std::vector<std::vector<int>>{{1}, {1}, {1}}));
+  }
+}
+
+// A transform function runs on the job generator's thread, which stop() joins.
+TEST(StreamingContextStop, StopInsideATransformFunctionReturnsAndTheContextStops) {
+  StreamHarness h;
+  auto in = h.ssc.queue_stream(h.queue_of(std::vector<std::vector<int>>(10, std::vector<int>{1})));
+  std::atomic<bool> returned{false};
+  Collector<int> c(in.transform([&](const Rdd<int>& r, Time t) {
+    if (t == 200ms) {
+      h.ssc.stop();
+      returned = true;
+    }
+    return r;
+  }));
+  h.ssc.start();
+  h.clock->advance(200ms);
+  ASSERT_TRUE(h.ssc.await_termination_or_timeout(30s)) << "stop() inside transform hung";
+  EXPECT_TRUE(returned.load());
+  h.clock->advance(1000ms);  // no batch runs after the stop
+  EXPECT_LE(c.in_order().size(), 2u);
 }
 
 TEST(StreamingContextStop, StopTwiceAndStopBeforeStartAreHarmless) {
