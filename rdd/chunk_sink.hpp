@@ -33,7 +33,9 @@ class ChunkSink {
       std::vector<T> copy(chunk.begin(), chunk.end());
       push(std::span<T>(copy));
     } else {
-      throw std::logic_error("a partition of a move-only type was read twice");
+      throw std::logic_error(
+          "shared data of a move-only element type cannot be handed to an operator that "
+          "moves from its input (cache, checkpoint and parallelize need copyable elements)");
     }
   }
 

@@ -1,7 +1,6 @@
 // Actions against serial references: collect, count, reduce, fold, aggregate, take,
 // first, top, take_ordered, count_by_value, foreach, foreach_partition, save_as_text_file.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -123,12 +122,6 @@ TEST_P(RddActions, CountByValueForeachForeachPartition) {
 std::string read_all(const fs::path& p) {
   std::ifstream is(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(is), {});
-}
-
-fs::path fresh_dir(const std::string& tag) {
-  auto d = fs::temp_directory_path() / ("rill-save-" + tag + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
 }
 
 TEST_P(RddActions, SaveAsTextFileWritesOnePartFilePerPartition) {

@@ -1,9 +1,8 @@
 // Background checkpoints (what streams use outside recovery mode): the job does not wait
-// for the files; the checkpoint completes, and the lineage is cut, at a later job once
-// every file is written; a failed write is reported by the next job and the data is
-// still computed from its lineage.
+// for the files; the checkpoint completes, and the lineage is cut, at the end of the
+// first job that finds every file written; a failed write is reported by the next job,
+// and the data is still computed from its lineage.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -14,13 +13,6 @@
 
 namespace rill::test {
 namespace {
-
-std::filesystem::path fresh_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("rill-async-ckpt-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  return dir;
-}
 
 TEST(CheckpointWriter, RunsInOrderDrainsAndReportsTheFirstError) {
   detail::CheckpointWriter w;
@@ -47,7 +39,7 @@ class AsyncCheckpoint : public ::testing::TestWithParam<std::int64_t> {
 };
 
 TEST_P(AsyncCheckpoint, CompletesAtALaterJobAndKeepsTheResults) {
-  const auto dir = fresh_dir("ok");
+  const auto dir = fresh_dir("async-ckpt-ok");
   auto data = skewed_pairs(2'000, 30);
   std::atomic<int> calls{0};
   auto rdd = ctx.parallelize(data, GetParam())
@@ -60,8 +52,8 @@ TEST_P(AsyncCheckpoint, CompletesAtALaterJobAndKeepsTheResults) {
   rdd.node().enable_checkpoint(dir, &detail::write_checkpoint<std::pair<int, int>>,
                                &detail::read_checkpoint<std::pair<int, int>>, true);
   auto first = sorted(rdd.collect());
+  // Complete at the end of that job if the writer was done by then, else at the next.
   ctx.state()->checkpoint_writer().drain();
-  EXPECT_FALSE(rdd.is_checkpointed()) << "completed by a later job, not by the writer";
   EXPECT_EQ(sorted(rdd.collect()), first);
   EXPECT_TRUE(rdd.is_checkpointed());
   EXPECT_EQ(rdd.debug_string().find("ParallelCollectionRdd"), std::string::npos);
@@ -77,7 +69,7 @@ TEST_P(AsyncCheckpoint, CompletesAtALaterJobAndKeepsTheResults) {
 }
 
 TEST_P(AsyncCheckpoint, AFailedWriteIsReportedAndTheLineageKept) {
-  const auto dir = fresh_dir("fail");
+  const auto dir = fresh_dir("async-ckpt-fail");
   auto data = skewed_pairs(500, 10);
   auto rdd = ctx.parallelize(data, GetParam()).reduce_by_key(std::plus<>{});
   rdd.node().enable_checkpoint(

@@ -2,16 +2,26 @@
 // counts every operator is checked with.
 #pragma once
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace rill::test {
+
+// An empty directory path under the temp dir, unique to this process and tag.
+inline std::filesystem::path fresh_dir(const std::string& tag) {
+  auto d = std::filesystem::temp_directory_path() /
+           ("rill-test-" + tag + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  return d;
+}
 
 // 1, 2, 7 and 64 partitions: one, few, odd, and more partitions than some inputs have elements.
 inline const std::vector<std::int64_t> kPartitionCounts{1, 2, 7, 64};
