@@ -34,8 +34,7 @@ class WindowUpdateNode final : public RddNode<std::pair<K, V>> {
   void compute(std::size_t p, TaskContext& tc, ChunkSink<T>& out) override {
     using Table = FlatHashMap<K, V>;
     Table table;
-    auto& hint = SizeHint<WindowUpdateNode>::last();
-    table.reserve(hint);
+    table.reserve(SizeHint<WindowUpdateNode>::get());
     const auto deps = this->dependencies();
     std::size_t i = 0;
     if (has_previous_)
@@ -56,7 +55,7 @@ class WindowUpdateNode final : public RddNode<std::pair<K, V>> {
         else
           table.insert_new(h, std::move(kv.first), std::move(kv.second));
       });
-    hint = table.size();
+    SizeHint<WindowUpdateNode>::set(table.size());
     ChunkWriter<T> w(out);
     table.consume([&](K&& k, V&& v) {
       if constexpr (std::is_same_v<Filter, std::nullptr_t>) {

@@ -104,7 +104,7 @@ struct CombineWriter {
     using Table = FlatHashMap<K, C>;
     std::vector<Table> maps(reducers);
     // Sized for what the last map task of this kind held, split over the reducers.
-    auto& hint = SizeHint<CombineWriter>::last();
+    const std::size_t hint = SizeHint<CombineWriter>::get();
     for (auto& map : maps) map.reserve(hint / reducers);
     Create cr = create;
     MergeValue mv = merge_value;
@@ -119,8 +119,9 @@ struct CombineWriter {
       }
     });
     parent.compute_partition(m, tc, sink);
-    hint = 0;
-    for (const auto& map : maps) hint += map.size();
+    std::size_t keys = 0;
+    for (const auto& map : maps) keys += map.size();
+    SizeHint<CombineWriter>::set(keys);
     std::vector<std::vector<std::pair<K, C>>> buckets(reducers);
     for (std::size_t r = 0; r < reducers; ++r) {
       Table map = std::move(maps[r]);  // freed as soon as its bucket is built

@@ -5,12 +5,23 @@
 // partition or job is only a starting size: a wrong one costs a rehash or some slack,
 // never a wrong result.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 
 namespace rill::detail {
 
 template <class Tag>
-struct SizeHint {
+class SizeHint {
+ public:
+  // Capped: a job with millions of keys must not make every small task of a later job
+  // at the same call site (64 map tasks, say) allocate tables that size. Big tables pay
+  // for their growth with their own work anyway.
+  static constexpr std::size_t kMax = std::size_t{1} << 16;
+
+  static std::size_t get() { return std::min(last(), kMax); }
+  static void set(std::size_t n) { last() = n; }
+
+ private:
   static std::size_t& last() {
     thread_local std::size_t n = 0;
     return n;
