@@ -38,8 +38,8 @@ std::int64_t Rdd<T>::count() const {
       {},
       [&](std::size_t p, TaskContext& tc) {
         std::int64_t n = 0;
-        auto sink = detail::callback_sink<T>(
-            [&](std::span<T> c) { n += static_cast<std::int64_t>(c.size()); });
+        auto sink =
+            detail::callback_sink<T>([&](auto c) { n += static_cast<std::int64_t>(c.size()); });
         node_->compute_partition(p, tc, sink);
         counts[p] = n;
         tc.records_out = 1;
@@ -59,7 +59,7 @@ U Rdd<T>::aggregate(U zero, Seq seq, Comb comb) const {
       [&](std::size_t p, TaskContext& tc) {
         U acc = zero;
         Seq f = seq;
-        auto sink = detail::callback_sink<T>([&](std::span<T> c) {
+        auto sink = detail::callback_sink<T>([&](auto c) {
           for (auto& x : c) acc = std::invoke(f, std::move(acc), std::as_const(x));
         });
         node_->compute_partition(p, tc, sink);
@@ -113,7 +113,7 @@ void Rdd<T>::foreach (F f) const {
       {},
       [&](std::size_t p, TaskContext& tc) {
         F g = f;
-        auto sink = detail::callback_sink<T>([&](std::span<T> c) {
+        auto sink = detail::callback_sink<T>([&](auto c) {
           for (auto& x : c) std::invoke(g, std::as_const(x));
         });
         node_->compute_partition(p, tc, sink);

@@ -107,6 +107,14 @@ class CallbackSink final : public ChunkSink<T> {
  public:
   explicit CallbackSink(F f) : f_(std::move(f)) {}
   void push(std::span<T> chunk) override { f_(chunk); }
+  // A callback that also takes std::span<const T> (a generic lambda that only reads, or
+  // copies what it keeps) gets shared data without a copy of every element.
+  void push_const(std::span<const T> chunk) override {
+    if constexpr (std::is_invocable_v<F&, std::span<const T>>)
+      f_(chunk);
+    else
+      ChunkSink<T>::push_const(chunk);
+  }
 
  private:
   F f_;
@@ -115,6 +123,15 @@ class CallbackSink final : public ChunkSink<T> {
 template <class T, class F>
 CallbackSink<T, F> callback_sink(F f) {
   return CallbackSink<T, F>(std::move(f));
+}
+
+// x moved from if its chunk may be moved from, else copied (a const element of shared data).
+template <class X>
+decltype(auto) take_or_copy(X& x) {
+  if constexpr (std::is_const_v<X>)
+    return std::remove_const_t<X>(x);
+  else
+    return std::move(x);
 }
 
 // Pushes shared data chunk by chunk as read-only chunks: the consumer copies what it keeps.

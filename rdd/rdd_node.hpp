@@ -55,7 +55,7 @@ class RddNode : public RddBase {
   }
 
   void compute_discarding(std::size_t p, TaskContext& tc) override {
-    auto sink = callback_sink<T>([](std::span<T>) {});
+    auto sink = callback_sink<T>([](auto) {});
     compute_partition(p, tc, sink);
   }
 

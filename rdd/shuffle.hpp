@@ -108,14 +108,16 @@ struct CombineWriter {
     for (auto& map : maps) map.reserve(hint / reducers);
     Create cr = create;
     MergeValue mv = merge_value;
-    auto sink = callback_sink<std::pair<K, V>>([&](std::span<std::pair<K, V>> c) {
+    // Also on read-only chunks (a cached partition, a receiver block): then only the keys
+    // new to a table and the values are copied, not every record.
+    auto sink = callback_sink<std::pair<K, V>>([&]<class E>(std::span<E> c) {
       for (auto& kv : c) {
         const std::size_t h = Table::hash(kv.first);
         auto& map = maps[reducers == 1 ? 0 : partitioner->partition_of_hash(h)];
         if (auto* e = map.find(kv.first, h))
-          e->second = std::invoke(mv, std::move(e->second), std::move(kv.second));
+          e->second = std::invoke(mv, std::move(e->second), take_or_copy(kv.second));
         else
-          map.insert_new(h, std::move(kv.first), std::invoke(cr, std::move(kv.second)));
+          map.insert_new(h, take_or_copy(kv.first), std::invoke(cr, take_or_copy(kv.second)));
       }
     });
     parent.compute_partition(m, tc, sink);

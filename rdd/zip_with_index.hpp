@@ -15,8 +15,7 @@ Rdd<std::pair<T, std::int64_t>> Rdd<T>::zip_with_index() const {
         {},
         [&](std::size_t p, TaskContext& tc) {
           std::int64_t n = 0;
-          auto sink =
-              detail::callback_sink<T>([&](std::span<T> c) { n += std::int64_t(c.size()); });
+          auto sink = detail::callback_sink<T>([&](auto c) { n += std::int64_t(c.size()); });
           node_->compute_partition(p, tc, sink);
           counts[p] = n;
         },

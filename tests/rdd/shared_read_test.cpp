@@ -27,6 +27,23 @@ struct Counted {
   Counted& operator=(Counted&&) noexcept = default;
 };
 
+bool operator==(const Counted& a, const Counted& b) {
+  return a.v == b.v;
+}
+
+}  // namespace
+}  // namespace rill::test
+
+template <>
+struct rill::Hash<rill::test::Counted> {
+  std::size_t operator()(const rill::test::Counted& c) const noexcept {
+    return std::hash<int>{}(c.v);
+  }
+};
+
+namespace rill::test {
+namespace {
+
 class RddSharedRead : public ::testing::TestWithParam<std::int64_t> {
  protected:
   Context ctx{Config{.parallelism = 2}};
@@ -91,6 +108,33 @@ TEST_P(RddSharedRead, CollectCopiesEachElementOnce) {
   ASSERT_EQ(out.size(), 7'000u);
   for (int i = 0; i < 7'000; ++i) ASSERT_EQ(out[static_cast<std::size_t>(i)].v, i);
   EXPECT_EQ(g_copies.load(), 7'000);
+}
+
+TEST_P(RddSharedRead, ActionsThatOnlyReadCopyNothing) {
+  auto rdd = cached(6'000);
+  EXPECT_EQ(rdd.count(), 6'000);
+  EXPECT_EQ(rdd.aggregate(
+                0L, [](long a, const Counted& c) { return a + c.v; }, std::plus<>{}),
+            6'000L * 5'999 / 2);
+  std::atomic<long> seen{0};
+  rdd.foreach ([&](const Counted& c) { seen += c.v; });
+  EXPECT_EQ(seen.load(), 6'000L * 5'999 / 2);
+  EXPECT_EQ(g_copies.load(), 0);
+}
+
+// The map-side combine copies a key only when it is new to a table, not per record.
+TEST_P(RddSharedRead, ReduceByKeyCopiesOnlyNewKeys) {
+  std::vector<std::pair<Counted, int>> data;
+  for (int i = 0; i < 5'000; ++i) data.emplace_back(Counted(i % 10), 1);
+  auto rdd = ctx.parallelize(std::move(data), GetParam()).cache();
+  rdd.count();
+  g_copies = 0;
+  auto out = rdd.reduce_by_key(std::plus<>{}).collect();
+  ASSERT_EQ(out.size(), 10u);
+  for (const auto& [k, n] : out) EXPECT_EQ(n, 500) << k.v;
+  // At most: each map task's tables copy each of the 10 keys once, each reducer's once.
+  const long tasks = static_cast<long>(GetParam());
+  EXPECT_LE(g_copies.load(), 10 * tasks + 10 * tasks + 10);
 }
 
 TEST_P(RddSharedRead, ParallelizeSlicesAreReadInPlace) {
