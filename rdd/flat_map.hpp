@@ -25,13 +25,25 @@ void flat_apply(F& f, T& x, Sink&& sink) {
 
 }  // namespace detail
 
+namespace detail {
+
+// flat_map's element function; like MapOp it also takes a const element when f can read
+// one, so that splitting the lines of a receiver block copies no line.
+template <class F>
+struct FlatMapOp {
+  F f;
+  template <class X, class Emit>
+  requires std::is_invocable_v<F&, X&> || std::is_invocable_v<F&, X&&>
+  void operator()(X& x, Emit& emit) { flat_apply(f, x, emit); }
+};
+
+}  // namespace detail
+
 template <class T>
 template <class F>
 auto Rdd<T>::flat_map(F f) const {
   using U = typename detail::FlatMapOutput<F, T>::type;
-  return detail::make_narrow<U>(*this, detail::every_partition([f](T& x, auto& emit) mutable {
-    detail::flat_apply(f, x, emit);
-  }),
+  return detail::make_narrow<U>(*this, detail::every_partition(detail::FlatMapOp<F>{f}),
                                 "flat_map");
 }
 

@@ -137,6 +137,14 @@ TEST_P(RddSharedRead, ReduceByKeyCopiesOnlyNewKeys) {
   EXPECT_LE(g_copies.load(), 10 * tasks + 10 * tasks + 10);
 }
 
+TEST_P(RddSharedRead, FlatMapByConstReferenceCopiesNoElement) {
+  auto rdd = cached(4'000);
+  auto out = rdd.flat_map([](const Counted& c) { return std::vector<int>{c.v, c.v}; }).collect();
+  ASSERT_EQ(out.size(), 8'000u);
+  for (std::size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], static_cast<int>(i / 2));
+  EXPECT_EQ(g_copies.load(), 0);
+}
+
 TEST_P(RddSharedRead, ParallelizeSlicesAreReadInPlace) {
   std::vector<Counted> data;
   for (int i = 0; i < 3'000; ++i) data.emplace_back(i);
