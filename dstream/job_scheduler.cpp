@@ -305,17 +305,15 @@ bool JobScheduler::receivers_have_data() const {
 }
 
 void JobScheduler::stop(bool graceful) {
+  // Graceful or not, a stop inside batch `seq` cannot process data that would need later
+  // batches: those would start after it, which is exactly what stop() forbids.
   if (t_running && t_running->scheduler == this) {
-    stop_from_batch(t_running->seq);
+    stop_on_another_thread(false, t_running->seq);
     return;
   }
+  // Inside a transform function or a listener callback: the stop joins that very thread.
   if (t_generator == this || bus_.on_bus_thread()) {
-    // Inside a transform function or a listener callback: the stop joins the very
-    // thread it is called on, so another thread does it and this call returns.
-    std::lock_guard lock(mutex_);
-    if (phase_ != Phase::active) return;
-    phase_ = Phase::stopping;
-    stopper_ = std::thread([this, graceful] { finish_stop(graceful); });
+    stop_on_another_thread(graceful, std::nullopt);
     return;
   }
   {
@@ -337,17 +335,16 @@ void JobScheduler::stop(bool graceful) {
   finish_stop(graceful);
 }
 
-// Graceful or not, a stop inside batch `seq` cannot process data that would need later
-// batches: those would start after it, which is exactly what stop() forbids.
-void JobScheduler::stop_from_batch(std::size_t seq) {
+void JobScheduler::stop_on_another_thread(bool graceful, std::optional<std::size_t> cutoff) {
   {
     std::lock_guard lock(mutex_);
     if (phase_ != Phase::active) return;
     phase_ = Phase::stopping;
-    cutoff_seq_ = seq;
-    pending_.clear();
-    // The rest waits for this very batch to end, so another thread does it.
-    stopper_ = std::thread([this] { finish_stop(false); });
+    if (cutoff) {
+      cutoff_seq_ = cutoff;
+      pending_.clear();
+    }
+    stopper_ = std::thread([this, graceful] { finish_stop(graceful); });
   }
   cv_.notify_all();
 }

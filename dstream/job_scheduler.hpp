@@ -60,7 +60,9 @@ class JobScheduler {
   void worker_loop();
   void run_batch(Batch& b);
   void report_error(std::exception_ptr e);
-  void stop_from_batch(std::size_t seq);
+  // A stop() on a thread that finish_stop() must wait for or join: returns at once and
+  // a stopper thread finishes it. `cutoff`: the batch it was called in (see cut_off).
+  void stop_on_another_thread(bool graceful, std::optional<std::size_t> cutoff);
   void finish_stop(bool graceful);
   bool cut_off(std::size_t seq) const { return cutoff_seq_ && seq > *cutoff_seq_; }
   ReceiverEnv receiver_env();

@@ -23,17 +23,13 @@ void flat_apply(F& f, T& x, Sink&& sink) {
     for (auto&& u : out) sink(std::move(u));
 }
 
-}  // namespace detail
-
-namespace detail {
-
 // flat_map's element function; like MapOp it also takes a const element when f can read
 // one, so that splitting the lines of a receiver block copies no line.
 template <class F>
 struct FlatMapOp {
   F f;
   template <class X, class Emit>
-  requires std::is_invocable_v<F&, X&> || std::is_invocable_v<F&, X&&>
+  requires callable_with<F, X>
   void operator()(X& x, Emit& emit) { flat_apply(f, x, emit); }
 };
 

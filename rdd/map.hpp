@@ -13,7 +13,7 @@ template <class F, class U>
 struct MapOp {
   F f;
   template <class X, class Emit>
-  requires std::is_invocable_v<F&, X&> || std::is_invocable_v<F&, X&&>
+  requires callable_with<F, X>
   void operator()(X& x, Emit& emit) {
     emit.emplace_result([&]() -> U { return call(f, x); });
   }

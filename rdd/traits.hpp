@@ -30,6 +30,11 @@ decltype(auto) call(F& f, T& x) {
     return std::invoke(f, x);
 }
 
+// What call(f, x) accepts: f takes x as an lvalue or as an rvalue. With X = const T, the
+// element functions of map and flat_map read shared data in place.
+template <class F, class X>
+concept callable_with = std::is_invocable_v<F&, X&> || std::is_invocable_v<F&, X&&>;
+
 template <class F, class T>
 using call_result_t = std::decay_t<decltype(call(std::declval<F&>(), std::declval<T&>()))>;
 
