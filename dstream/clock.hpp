@@ -19,20 +19,23 @@ class Clock {
   virtual bool wait_until(Time t, std::stop_token stop) = 0;
 };
 
-// Milliseconds of std::chrono::steady_clock since this clock was made.
+// Milliseconds since the Unix epoch (std::chrono::system_clock), as Spark's batch times:
+// a process restarted by get_or_create reads the same time line as the one that died, so
+// it continues with the batch after the last completed one and catches up on the batches
+// missed while it was down, instead of waiting through all its earlier lives again.
 class SystemClock final : public Clock {
  public:
   Time now() const override {
-    return std::chrono::duration_cast<Time>(std::chrono::steady_clock::now() - origin_);
+    return std::chrono::duration_cast<Time>(
+        std::chrono::system_clock::now().time_since_epoch());
   }
   bool wait_until(Time t, std::stop_token stop) override {
     std::unique_lock lock(mutex_);
-    cv_.wait_until(lock, stop, origin_ + t, [] { return false; });
+    cv_.wait_until(lock, stop, std::chrono::system_clock::time_point(t), [] { return false; });
     return !stop.stop_requested();
   }
 
  private:
-  std::chrono::steady_clock::time_point origin_ = std::chrono::steady_clock::now();
   std::mutex mutex_;
   std::condition_variable_any cv_;  // only woken by stop requests
 };

@@ -50,6 +50,17 @@ class DStreamBase {
   // operation that needs it ("update_state_by_key"), or nothing.
   virtual std::optional<std::string> requires_checkpoint() const { return std::nullopt; }
 
+  // What an input stream learns at start(), before any receiver runs or batch is made.
+  struct InputStart {
+    std::optional<std::filesystem::path> checkpoint_dir;
+    bool recovery_mode = false;  // made by get_or_create: checkpoint what a restart needs
+    bool restarted = false;      // get_or_create found a previous run's checkpoint
+    std::optional<Time> last_completed;  // of the previous run, when restarted
+  };
+  // Inputs: called by the graph's start() after the checkpoint was restored. Inputs whose
+  // progress is part of the checkpoint (write-ahead log, selected files) open it here.
+  virtual void prepare_start(const InputStart&) {}
+
   // ---- per batch, on the job generator's thread ----
   // Inputs take what arrived until t and generate their RDD of t, whether or not a
   // consumer asks for t (a window with a long slide skips times): every batch of input

@@ -87,6 +87,9 @@ void DStreamGraph::start(Time zero) {
   for (auto& o : outputs_) o->initialize(zero);
   for (auto& o : outputs_) o->remember(remember_);
   if (restore_) apply_restore(*restore_);
+  DStreamBase::InputStart input_start{checkpoint_dir_, recovery_mode_, restore_.has_value(),
+                                      restore_ ? restore_->last_completed : std::nullopt};
+  for (auto& in : inputs_) in->prepare_start(input_start);
   zero_ = zero;
   started_ = true;
 }

@@ -2,15 +2,16 @@
 // At each batch time the blocks the receiver stored since the previous batch become the
 // partitions of the batch's RDD (a BlockRdd; no copy: the blocks move into it); a batch
 // without data gets an empty RDD. With Config::write_ahead_log and a checkpoint directory,
-// the blocks are logged (one fsync per block) before the batch uses them, and a batch that
-// had not completed before a restart (get_or_create) is replayed from the log.
+// every block is logged as it is stored and each batch's share is marked in the log
+// before the batch uses it (see WriteAheadLog); after a restart (get_or_create), a batch
+// that had not completed gets exactly its logged blocks again, and the blocks that no
+// batch had taken go to the first batch after those.
 #pragma once
 #include <map>
 #include <rill/dstream/receiver_supervisor.hpp>
 #include <rill/dstream/streaming_context.hpp>
 #include <rill/io/write_ahead_log.hpp>
 #include <rill/rdd/block_rdd.hpp>
-#include <sstream>
 
 namespace rill::detail {
 
@@ -26,27 +27,43 @@ class ReceiverInputNode final : public DStreamNode<T> {
   }
   ReceiverSupervisor<T>& supervisor() { return *supervisor_; }
 
+  void prepare_start(const typename DStreamNode<T>::InputStart& start) override {
+    if constexpr (checkpointable_v<T>) {
+      const auto& config = this->graph().context().config();
+      if (!config.write_ahead_log || !start.checkpoint_dir) return;
+      wal_ = std::make_unique<WriteAheadLog>(
+          *start.checkpoint_dir / "receivedData" / std::to_string(this->id()),
+          config.write_ahead_log_sync);
+      if (start.restarted) {
+        auto recovered = wal_->take_recovered();
+        // Batches that completed before the crash are never given their blocks again.
+        if (start.last_completed)
+          recovered.batches.erase(recovered.batches.begin(),
+                                  recovered.batches.upper_bound(*start.last_completed));
+        replay_ = std::move(recovered.batches);
+        unallocated_ = std::move(recovered.unallocated);
+      } else {
+        wal_->discard_recovered();  // a fresh run: an older run's log means nothing
+      }
+      supervisor_->set_write_ahead_log(wal_.get());
+    }
+  }
+
   void allocate_batch(Time t) override {
     std::vector<Block> blocks;
-    auto* wal = write_ahead_log();
-    std::optional<Time> replay_after;
-    {
-      std::lock_guard lock(mutex_);
-      replay_after = replay_after_;
-    }
-    std::optional<std::vector<std::string>> logged;
-    if (wal && replay_after && t > *replay_after) logged = wal->read_batch(t);
-    if (logged) {
-      // Given to batch t before the crash: the same records again, and the receiver's
-      // new data waits for the next batch.
-      for (auto& b : *logged) blocks.emplace_back().push_back(decode(b));
-    } else {
-      blocks = supervisor_->take_blocks();
-      if (wal) {
-        std::vector<std::string> encoded;
-        for (const auto& b : blocks) encoded.push_back(encode(b));
-        wal->write_batch(t, encoded);
+    if (!replay_.empty() && t <= replay_.rbegin()->first) {
+      // Had its blocks before the crash: the same again (none if it had none), and the
+      // receiver's new data waits for the batches after the replayed ones.
+      if (auto it = replay_.find(t); it != replay_.end()) {
+        blocks = decoded(it->second);
+        replay_.erase(replay_.begin(), std::next(it));
       }
+    } else {
+      replay_.clear();
+      blocks = decoded(std::exchange(unallocated_, {}));
+      auto fresh = supervisor_->take_blocks(t);
+      blocks.insert(blocks.end(), std::make_move_iterator(fresh.begin()),
+                    std::make_move_iterator(fresh.end()));
     }
     std::int64_t n = 0;
     for (const auto& b : blocks)
@@ -76,17 +93,11 @@ class ReceiverInputNode final : public DStreamNode<T> {
     return Rdd<T>(std::make_shared<BlockRdd<T>>(ctx.state(), std::move(blocks), "receiver_stream"));
   }
 
-  void begin_recovery(Time last_completed) override {
-    DStreamNode<T>::begin_recovery(last_completed);
-    std::lock_guard lock(mutex_);
-    replay_after_ = last_completed;
-  }
-
   void clear_metadata(Time t) override {
     DStreamNode<T>::clear_metadata(t);
     // Batch t completed (and, with get_or_create, the metadata saying so is written):
-    // its segment and older ones are never replayed.
-    if (auto* wal = write_ahead_log()) wal->clean_through(t);
+    // its segments and older ones are never replayed.
+    if (wal_) wal_->clean_through(t);
   }
 
  protected:
@@ -98,41 +109,28 @@ class ReceiverInputNode final : public DStreamNode<T> {
   }
 
  private:
-  // The log of this stream, once the context has a checkpoint directory; none for
-  // element types without a rill::Serializer.
-  WriteAheadLog* write_ahead_log() {
-    if constexpr (checkpointable_v<T>) {
-      // The graph's lock is taken before ours, never inside it: the graph holds its own
-      // while it restores this stream (begin_recovery), which takes ours.
-      std::optional<std::filesystem::path> dir;
-      if (this->graph().context().config().write_ahead_log) dir = this->graph().checkpoint_dir();
-      std::lock_guard lock(mutex_);
-      if (!wal_ && dir) wal_.emplace(*dir / "receivedData" / std::to_string(this->id()));
-      return wal_ ? &*wal_ : nullptr;
-    } else {
-      return nullptr;
+  // Logged blocks as a batch's partitions: consecutive records grouped into at most
+  // kReplayBlocks blocks (a block keeps each logged record as one chunk).
+  static std::vector<Block> decoded(const std::vector<std::string>& logged) {
+    constexpr std::size_t kReplayBlocks = 8;
+    std::vector<Block> blocks;
+    const std::size_t per = (logged.size() + kReplayBlocks - 1) / kReplayBlocks;
+    for (std::size_t i = 0; i < logged.size(); ++i) {
+      if (i % per == 0) blocks.emplace_back();
+      blocks.back().push_back(decode_block<T>(logged[i]));
     }
-  }
-  // A block's chunks are logged as one std::vector<T> (Serializer<std::vector<T>>'s format).
-  static std::string encode(const Block& block) {
-    std::ostringstream os(std::ios::binary);
-    std::size_t n = 0;
-    for (const auto& chunk : block) n += chunk.size();
-    write_size(os, n);
-    for (const auto& chunk : block)
-      for (const auto& x : chunk) Serializer<T>::write(os, x);
-    return std::move(os).str();
-  }
-  static std::vector<T> decode(const std::string& bytes) {
-    std::istringstream is(bytes, std::ios::binary);
-    return Serializer<std::vector<T>>::read(is);
+    return blocks;
   }
 
+  // Set by prepare_start() before the receiver runs; then used by the job generator's
+  // thread (replay_, unallocated_) and, thread safe, by the receiver's store(). Declared
+  // before the supervisor, so the receiver has stopped before the log goes.
+  std::unique_ptr<WriteAheadLog> wal_;
   std::unique_ptr<ReceiverSupervisor<T>> supervisor_;
+  std::map<Time, std::vector<std::string>> replay_;  // batches not completed at the crash
+  std::vector<std::string> unallocated_;             // logged, no batch had them
   std::mutex mutex_;
   std::map<Time, std::vector<Block>> allocated_;  // guarded by mutex_
-  std::optional<WriteAheadLog> wal_;              // guarded by mutex_
-  std::optional<Time> replay_after_;              // guarded by mutex_: set by a restart
 };
 
 }  // namespace rill::detail

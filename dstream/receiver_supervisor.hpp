@@ -3,6 +3,13 @@
 // block generator; restart() stops the receiver (on_stop), waits a moment and starts it
 // again; report_error() reaches the listeners. Started/stopped events are posted for
 // every (re)start.
+//
+// With a write-ahead log, the block generator only ever holds logged data, in log order:
+// a stored vector is appended to the log and handed to the block generator under one
+// lock, and its store() returns once the log has it on disk (Spark's reliable receiver);
+// single records are gathered and logged as a block when the batch takes them (or every
+// kChunk records), so they are lost if the process dies before that. The batch's marker
+// goes to the log under the same lock, so it covers exactly the blocks the batch takes.
 #pragma once
 #include <algorithm>
 #include <condition_variable>
@@ -10,9 +17,11 @@
 #include <mutex>
 #include <optional>
 #include <rill/dstream/block_generator.hpp>
+#include <rill/dstream/block_codec.hpp>
 #include <rill/dstream/rate_limiter.hpp>
 #include <rill/dstream/receiver.hpp>
 #include <rill/dstream/receiver_supervisor_base.hpp>
+#include <rill/io/write_ahead_log.hpp>
 #include <thread>
 
 namespace rill::detail {
@@ -49,7 +58,11 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
     blocks_.stop();
   }
 
-  bool has_unallocated_data() const override { return blocks_.has_data(); }
+  bool has_unallocated_data() const override {
+    if (blocks_.has_data()) return true;
+    std::lock_guard lock(log_mutex_);
+    return !singles_.empty();
+  }
   void update_rate(std::int64_t rate) override {
     if (!limiter_) return;
     if (env_.max_rate > 0) rate = std::min(rate, env_.max_rate);
@@ -57,16 +70,38 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
   }
   // The current limit (0: none), for tests and monitoring.
   std::int64_t rate() const { return limiter_ ? limiter_->rate() : 0; }
-  std::vector<typename BlockGenerator<T>::Block> take_blocks() { return blocks_.take_blocks(); }
+  // What was stored so far, for batch t; with a write-ahead log, t's marker is logged.
+  std::vector<typename BlockGenerator<T>::Block> take_blocks(Time t) {
+    if (!wal_) return blocks_.take_blocks();
+    std::lock_guard lock(log_mutex_);
+    flush_singles_locked();
+    wal_->mark_batch(t);
+    return blocks_.take_blocks();
+  }
+  // Before start(): every block is logged first.
+  void set_write_ahead_log(WriteAheadLog* wal) { wal_ = wal; }
 
   // ---- ReceiverSink: called by the receiver, from any thread ----
   void store(T record) override {
     limit(1);
-    blocks_.add(std::move(record));
+    if (!wal_) return blocks_.add(std::move(record));
+    std::lock_guard lock(log_mutex_);
+    singles_.push_back(std::move(record));
+    if (singles_.size() >= kLoggedChunk) flush_singles_locked();
   }
   void store(std::vector<T> records) override {
     limit(static_cast<std::int64_t>(records.size()));
-    blocks_.add(std::move(records));
+    if (!wal_) return blocks_.add(std::move(records));
+    if (records.empty()) return;
+    const auto bytes = encode_block(records);  // outside the lock: storers run in parallel
+    std::uint64_t end;
+    {
+      std::lock_guard lock(log_mutex_);
+      flush_singles_locked();  // what was stored earlier stays earlier in the log
+      end = wal_->append(bytes);
+      blocks_.add(std::move(records));
+    }
+    wal_->sync_to(end);
   }
   void restart(const std::string& reason) override {
     {
@@ -82,6 +117,14 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
   }
 
  private:
+  static constexpr std::size_t kLoggedChunk = 1024;
+
+  void flush_singles_locked() {
+    if (singles_.empty()) return;
+    wal_->append(encode_block(singles_));
+    blocks_.add(std::exchange(singles_, {}));
+  }
+
   void limit(std::int64_t n) {
     if (limiter_) limiter_->acquire(n, stop_source_.get_token());
   }
@@ -137,6 +180,9 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
   ReceiverEnv env_;                     // set by start(), before the thread exists
   std::optional<RateLimiter> limiter_;  // set by start()
   BlockGenerator<T> blocks_;
+  WriteAheadLog* wal_ = nullptr;  // set before start(), owned by the input stream
+  mutable std::mutex log_mutex_;  // log order == block order; taken before blocks_' lock
+  std::vector<T> singles_;        // guarded by log_mutex_: stored one by one, not yet logged
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stop_requested_ = false;     // guarded by mutex_

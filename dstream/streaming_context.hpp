@@ -51,8 +51,9 @@ class StreamingContext {
   // Lines received over TCP (implemented in io/socket_text_stream.cpp).
   DStream<std::string> socket_text_stream(const std::string& host, int port,
                                           SocketTextOptions options = {});
-  // Lines of the files that appear in dir (see text_file_stream.hpp for the rules).
-  DStream<std::string> text_file_stream(const std::string& dir);
+  // Lines of the files that appear in dir (see text_file_stream.hpp for the rules);
+  // new_files_only = false: the first batch also reads the files already there.
+  DStream<std::string> text_file_stream(const std::string& dir, bool new_files_only = true);
 
   // ---- configuration, before start() ----
   // Directory for checkpoints of stateful streams and the context's metadata.

@@ -199,12 +199,14 @@ int run(const Options& opt) {
   rill::examples::BatchView view;
   std::atomic<std::int64_t> lines_counted{0};
   std::atomic<std::int64_t> batches{0};
+  std::optional<rill::Time> first_batch;  // batch times are epoch ms: shown from the start
   batch_lines.foreach_rdd([&](const rill::Rdd<std::int64_t>& rdd, rill::Time t) {
     std::int64_t n = 0;
     for (auto c : rdd.collect()) n += c;
     std::lock_guard lock(view_mutex);
     view = {};
-    view.batch_seconds = std::chrono::duration_cast<std::chrono::seconds>(t).count();
+    if (!first_batch) first_batch = t - ssc.batch_interval();
+    view.batch_seconds = std::chrono::duration_cast<std::chrono::seconds>(t - *first_batch).count();
     view.batch_lines = n;
     lines_counted += n;
   });

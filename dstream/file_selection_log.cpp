@@ -1,0 +1,69 @@
+#include <rill/dstream/file_selection_log.hpp>
+#include <rill/rdd/checked_file.hpp>
+#include <rill/rdd/serializer.hpp>
+#include <sstream>
+
+namespace rill::detail {
+namespace {
+
+constexpr FileKind kSeen{"RILLSEEN", 1, "text_file_stream progress snapshot"};
+
+std::string encode_names(const std::vector<std::string>& names) {
+  std::ostringstream os(std::ios::binary);
+  Serializer<std::vector<std::string>>::write(os, names);
+  return std::move(os).str();
+}
+
+std::vector<std::string> decode_names(const std::string& bytes, const std::filesystem::path& file) {
+  try {
+    std::istringstream is(bytes, std::ios::binary);
+    auto names = Serializer<std::vector<std::string>>::read(is);
+    if (is.peek() != std::char_traits<char>::eof()) throw std::runtime_error("trailing bytes");
+    return names;
+  } catch (const std::exception& e) {
+    throw std::runtime_error("text_file_stream progress " + file.string() +
+                             " is corrupt: " + e.what());
+  }
+}
+
+}  // namespace
+
+FileSelectionLog::FileSelectionLog(std::filesystem::path dir, bool restarted,
+                                   std::optional<Time> last_completed)
+    : dir_(std::move(dir)), log_(dir_) {
+  if (!restarted) {
+    log_.discard_recovered();
+    std::error_code ec;
+    std::filesystem::remove(snapshot_file(), ec);
+    return;
+  }
+  if (std::error_code ec; std::filesystem::exists(snapshot_file(), ec))
+    for (auto& n : decode_names(read_checked_file(snapshot_file(), kSeen), snapshot_file()))
+      seen_.insert(std::move(n));
+  auto recovered = log_.take_recovered();
+  for (auto& [t, records] : recovered.batches) {
+    std::vector<std::string> names;
+    for (auto& r : records) {
+      auto part = decode_names(r, log_.dir());
+      names.insert(names.end(), part.begin(), part.end());
+    }
+    seen_.insert(names.begin(), names.end());
+    if (!last_completed || t > *last_completed) replay_[t] = std::move(names);
+  }
+  // Logged without a batch marker (a crash in between): no batch read them; they are
+  // selected again from the directory.
+}
+
+void FileSelectionLog::record(Time t, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  log_.append(encode_names(names));
+  log_.mark_batch(t);  // fsyncs the record with its marker
+}
+
+void FileSelectionLog::snapshot(Time t, const std::set<std::string>& seen) {
+  write_checked_file(snapshot_file(), kSeen,
+                     encode_names(std::vector<std::string>(seen.begin(), seen.end())));
+  log_.clean_through(t);
+}
+
+}  // namespace rill::detail
