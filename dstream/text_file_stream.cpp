@@ -70,9 +70,11 @@ void FileInputNode::prepare_start(const InputStart& start) {
       return;
     }
   }
-  // Spark's newFilesOnly: what is there before the stream starts is not new.
-  if (new_files_only_)
-    for (auto& c : list_files(dir_)) seen_.insert(std::move(c.name));
+  // Spark's newFilesOnly: what is there before the stream starts is not new, in this
+  // run or in a restarted one.
+  if (!new_files_only_) return;
+  for (auto& c : list_files(dir_)) seen_.insert(std::move(c.name));
+  if (log_) log_->snapshot(Time::min(), seen_);
 }
 
 void FileInputNode::report(const std::string& name, const std::string& what) {
