@@ -36,7 +36,11 @@ class Receiver {
   virtual void on_stop() = 0;
   virtual std::string name() const { return "Receiver"; }
 
+  // Buffered: gathered into blocks, with no promise about a crash.
   void store(T record) { sink().store(std::move(record)); }
+  // One block. With Config::write_ahead_log it returns only once the block is durable in
+  // the log (Spark's reliable receiver): a receiver over a replayable source advances
+  // its offset after this returns, and a crash from then on loses nothing of the block.
   void store(std::vector<T> records) { sink().store(std::move(records)); }
   // Stops the receiver, waits a moment, and starts it again (on_stop, then on_start).
   void restart(const std::string& reason) { sink().restart(reason); }

@@ -91,14 +91,16 @@ class StreamingContext {
   // a previous run's metadata, start() continues that run:
   //  - batch times keep the old zero time and go on from the batch after the last
   //    completed one up to the clock's now: batches pending at the crash and those
-  //    missed while down all run, none is skipped;
+  //    missed while down all run, back to back, none is skipped (the SystemClock's time
+  //    is epoch milliseconds, so a new process continues the dead one's time line);
   //  - stateful streams and windows continue from their restored RDDs, so their results
-  //    are those of an uninterrupted run (given the same input for the re-run batches).
-  // Input is not in the checkpoint: what an input stream gives a batch after the restart
-  // is what the new run supplies (a queue_stream built by the factory feeds its first RDD
-  // to the first batch run after the restart, as in a fresh run). With
-  // Config::write_ahead_log, a receiver's blocks are logged when a batch takes them, and a
-  // batch that had not completed gets them again; what no batch had taken is lost.
+  //    are those of an uninterrupted run (given the same input for the re-run batches);
+  //  - text_file_stream gives a batch that had not completed the same files again, and
+  //    reads every file no completed batch took; with Config::write_ahead_log, a
+  //    receiver's batch that had not completed gets the same blocks again, and blocks
+  //    stored (block store() returned) but not yet taken go to the next batch;
+  //  - a queue_stream built by the factory feeds its first RDD to the first batch run
+  //    after the restart, as in a fresh run.
   // Recovery needs a batch interval > 0.
   //
   // Exactly-once output: a batch that was running at the crash runs again after the
