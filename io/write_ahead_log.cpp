@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -209,17 +210,33 @@ void WriteAheadLog::open_segment_locked() {
 
 void WriteAheadLog::write_locked(std::uint32_t type, std::string_view payload) {
   if (fd_ < 0) open_segment_locked();
-  // One write() per record: a crash leaves a prefix of it at most.
-  std::string rec;
-  rec.reserve(kRecordHeader + payload.size() + kRecordTrailer);
-  put<std::uint32_t>(rec, type);
-  put<std::uint32_t>(rec, 0);
-  put<std::uint64_t>(rec, payload.size());
-  put<std::uint64_t>(rec, checksum64(rec.data(), 16));
-  rec.append(payload);
-  put<std::uint64_t>(rec, checksum64(payload));
-  write_all(fd_, rec.data(), rec.size(), segment_path(seq_));
-  written_ += rec.size();
+  std::string header, trailer;
+  put<std::uint32_t>(header, type);
+  put<std::uint32_t>(header, 0);
+  put<std::uint64_t>(header, payload.size());
+  put<std::uint64_t>(header, checksum64(header.data(), 16));
+  put<std::uint64_t>(trailer, checksum64(payload));
+  // One writev() per record, so the payload is not copied and a kill leaves a prefix of
+  // the record at most.
+  iovec parts[3] = {{header.data(), header.size()},
+                    {const_cast<char*>(payload.data()), payload.size()},
+                    {trailer.data(), trailer.size()}};
+  iovec* next = parts;
+  int left = 3;
+  while (left > 0) {
+    const auto w = ::writev(fd_, next, left);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot write", segment_path(seq_));
+    }
+    written_ += static_cast<std::uint64_t>(w);
+    auto n = static_cast<std::size_t>(w);
+    for (; left > 0 && next->iov_len <= n; --left, ++next) n -= next->iov_len;
+    if (left > 0) {  // a partial write inside one part
+      next->iov_base = static_cast<char*>(next->iov_base) + n;
+      next->iov_len -= n;
+    }
+  }
 }
 
 std::uint64_t WriteAheadLog::append(std::string_view block) {
