@@ -60,6 +60,22 @@ void DStreamGraph::remember(Duration d) {
   remember_ = d;
 }
 
+std::vector<std::shared_ptr<DStreamBase>> DStreamGraph::streams_of_outputs() const {
+  // Every stream the outputs depend on; parents before children is not needed: each step
+  // of start() and of a restore is per stream.
+  std::unordered_set<DStreamBase*> seen;
+  std::vector<std::shared_ptr<DStreamBase>> todo(outputs_.begin(), outputs_.end());
+  std::vector<std::shared_ptr<DStreamBase>> out;
+  while (!todo.empty()) {
+    auto s = std::move(todo.back());
+    todo.pop_back();
+    if (!seen.insert(s.get()).second) continue;
+    for (auto& p : s->parents()) todo.push_back(p);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 void DStreamGraph::start(Time zero) {
   std::lock_guard lock(mutex_);
   if (started_) throw std::logic_error("StreamingContext already started");
@@ -67,18 +83,7 @@ void DStreamGraph::start(Time zero) {
     throw std::invalid_argument(
         "StreamingContext: no output operations registered, so nothing to execute "
         "(add foreach_rdd, print or save_as_text_files before start())");
-  // Every stream the outputs depend on, parents before children is not needed: each
-  // step below is per stream.
-  std::unordered_set<DStreamBase*> seen;
-  std::vector<std::shared_ptr<DStreamBase>> todo(outputs_.begin(), outputs_.end());
-  active_.clear();
-  while (!todo.empty()) {
-    auto s = std::move(todo.back());
-    todo.pop_back();
-    if (!seen.insert(s.get()).second) continue;
-    for (auto& p : s->parents()) todo.push_back(p);
-    active_.push_back(std::move(s));
-  }
+  active_ = streams_of_outputs();
   for (auto& s : active_)
     if (auto op = s->requires_checkpoint(); op && !checkpoint_dir_)
       throw std::invalid_argument(
@@ -86,9 +91,8 @@ void DStreamGraph::start(Time zero) {
           " needs a checkpoint directory; call ssc.checkpoint(dir) before start()");
   for (auto& o : outputs_) o->initialize(zero);
   for (auto& o : outputs_) o->remember(remember_);
-  if (restore_) apply_restore(*restore_);
-  DStreamBase::InputStart input_start{checkpoint_dir_, recovery_mode_, restore_.has_value(),
-                                      restore_ ? restore_->last_completed : std::nullopt};
+  DStreamBase::InputStart input_start{checkpoint_dir_, recovery_mode_, restarted_.has_value(),
+                                      restarted_ ? *restarted_ : std::nullopt};
   for (auto& in : inputs_) in->prepare_start(input_start);
   zero_ = zero;
   started_ = true;
@@ -96,13 +100,14 @@ void DStreamGraph::start(Time zero) {
 
 void DStreamGraph::apply_restore(const CheckpointMetadata& m) {
   const auto file = CheckpointMetadata::file(*checkpoint_dir_).string();
+  const auto active = streams_of_outputs();
   std::map<int, std::shared_ptr<DStreamBase>> by_id;
-  for (auto& s : active_) by_id[s->id()] = s;
+  for (auto& s : active) by_id[s->id()] = s;
   // Closures are not in the checkpoint, so the factory must have rebuilt the same graph;
   // the recoverable streams, by definition order and operation, are what is checked.
   std::map<int, std::string> was, now;
   for (auto& s : m.streams) was[s.id] = s.op;
-  for (auto& s : active_)
+  for (auto& s : active)
     if (s->recoverable()) now[s->id()] = s->op();
   if (was != now) {
     auto list = [](const std::map<int, std::string>& streams) {
@@ -117,13 +122,22 @@ void DStreamGraph::apply_restore(const CheckpointMetadata& m) {
                                 list(was) + "}, the factory built {" + list(now) + "}");
   }
   if (m.last_completed)
-    for (auto& s : active_) s->begin_recovery(*m.last_completed);
+    for (auto& s : active) s->begin_recovery(*m.last_completed);
   for (auto& r : m.rdds) {
     auto it = by_id.find(r.stream_id);
     if (it == by_id.end() || !it->second->recoverable())
       throw std::invalid_argument("StreamingContext::get_or_create: " + file +
                                   " lists a checkpoint of stream " + std::to_string(r.stream_id) +
                                   ", which is not stateful");
+    // The metadata checks the batch interval's grid; a stream sliding by more (a window)
+    // only has RDDs on its own slide, so a zero time that was changed shows here.
+    const auto slide = it->second->slide_duration();
+    if (slide.count() > 0 && (r.time - m.zero) % slide != Duration{0})
+      throw std::runtime_error("checkpoint metadata " + file + " is corrupt: it lists a " +
+                               it->second->name() + " checkpoint at batch time " +
+                               std::to_string(r.time.count()) + " ms, which is not on its " +
+                               std::to_string(slide.count()) + " ms slide from the zero time " +
+                               std::to_string(m.zero.count()) + " ms");
     it->second->restore(r.time, *checkpoint_dir_ / r.dir, r.partitions);
   }
 }
@@ -138,10 +152,13 @@ bool DStreamGraph::recovery_mode() const {
   return recovery_mode_;
 }
 
-void DStreamGraph::restore_from(CheckpointMetadata previous) {
+void DStreamGraph::restore_from(const CheckpointMetadata& previous) {
   std::lock_guard lock(mutex_);
   if (started_) throw std::logic_error("StreamingContext: cannot restore after start()");
-  restore_ = std::move(previous);
+  if (!checkpoint_dir_)
+    throw std::logic_error("StreamingContext: restore without a checkpoint dir");
+  apply_restore(previous);
+  restarted_ = previous.last_completed;
 }
 
 void DStreamGraph::write_metadata(std::optional<Time> last_completed) {

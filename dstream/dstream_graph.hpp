@@ -49,9 +49,10 @@ class DStreamGraph {
   // writing the metadata that lists their checkpoints.
   void set_recovery_mode(bool on);
   bool recovery_mode() const;
-  // Applied by start(): checks that the graph is the one that wrote `previous` and puts
-  // back the checkpointed RDDs it lists.
-  void restore_from(CheckpointMetadata previous);
+  // Before start() (at get_or_create): checks that the graph is the one that wrote
+  // `previous` and puts back the checkpointed RDDs it lists, reading and checking every
+  // part file, so that a damaged checkpoint is an error before anything runs.
+  void restore_from(const CheckpointMetadata& previous);
   // Writes <checkpoint dir>/metadata (nothing without a checkpoint dir), then deletes the
   // checkpoints that the streams dropped before it. Serialised: any thread.
   void write_metadata(std::optional<Time> last_completed);
@@ -75,7 +76,8 @@ class DStreamGraph {
   void release();
 
  private:
-  void apply_restore(const CheckpointMetadata& m);  // with mutex_ held
+  void apply_restore(const CheckpointMetadata& m);                       // with mutex_ held
+  std::vector<std::shared_ptr<DStreamBase>> streams_of_outputs() const;  // with mutex_ held
 
   Context ctx_;
   const Duration batch_interval_;
@@ -94,7 +96,9 @@ class DStreamGraph {
   bool started_ = false;
   Time zero_{0};
   bool recovery_mode_ = false;
-  std::optional<CheckpointMetadata> restore_;
+  // Set by restore_from: the previous run's last completed batch (none if it completed
+  // none), for the inputs' prepare_start.
+  std::optional<std::optional<Time>> restarted_;
   std::mutex metadata_mutex_;  // one metadata writer at a time
   std::map<Time, std::int64_t> input_records_;
 };

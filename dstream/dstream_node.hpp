@@ -119,12 +119,22 @@ class DStreamNode : public DStreamBase {
   void restore(Time t, const std::filesystem::path& dir, std::size_t partitions) override {
     if constexpr (checkpointable_v<T>) {
       Rdd<T> rdd(std::make_shared<CheckpointRdd<T>>(graph().context().state(), dir, partitions));
-      for (std::size_t p = 0; p < partitions; ++p)
-        if (std::error_code ec; !std::filesystem::exists(rdd.node().checkpoint_file(p), ec))
-          throw std::runtime_error(name() + ": checkpoint file " +
-                                   rdd.node().checkpoint_file(p).string() +
-                                   " listed in the checkpoint metadata is missing");
-      if (persisted()) rdd.cache();
+      // Every part file is read and checked here, at get_or_create, so that a corrupt or
+      // missing one is reported before anything runs rather than by a later batch. What
+      // is read stays cached: the next batch starts from it without reading it again
+      // (every recoverable stream is persisted anyway; clear_metadata unpersists it).
+      rdd.cache();
+      auto& node = rdd.node();
+      for (std::size_t p = 0; p < partitions; ++p) {
+        const auto file = node.checkpoint_file(p);
+        try {
+          node.context()->blocks().put(
+              node.id(), p, std::make_shared<const std::vector<T>>(read_checkpoint<T>(file)));
+        } catch (const std::exception& e) {
+          throw std::runtime_error(name() + ": " + e.what() + " (its checkpoint of batch " +
+                                   std::to_string(t.count()) + " ms, listed in the metadata)");
+        }
+      }
       std::lock_guard lock(mutex_);
       generated_.insert_or_assign(t, rdd);
       checkpoints_.push_back({rdd, dir, t});
@@ -171,8 +181,13 @@ class DStreamNode : public DStreamBase {
       std::filesystem::remove_all(path, ec);  // half written by a run that crashed
       // Outside recovery mode a checkpoint only keeps the lineage short: written in the
       // background (CheckpointWriter), it completes at a later batch's cleanup.
-      rdd.node().enable_checkpoint(path, &write_checkpoint<T>, &read_checkpoint<T>,
-                                   !recovery_mode());
+      // Only recovery checkpoints must survive a power loss (the next run reads them).
+      if (recovery_mode())
+        rdd.node().enable_checkpoint(path, &write_checkpoint<T, Durability::durable>,
+                                     &read_checkpoint<T>);
+      else
+        rdd.node().enable_checkpoint(path, &write_checkpoint<T, Durability::within_run>,
+                                     &read_checkpoint<T>, true);
       std::lock_guard lock(mutex_);
       checkpoints_.push_back({rdd, path, t});
     }

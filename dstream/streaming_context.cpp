@@ -129,7 +129,7 @@ StreamingContext StreamingContext::get_or_create(const std::string& dir,
                                   " ms, but factory() made a context with " +
                                   std::to_string(ssc.batch_interval().count()) + " ms");
     ssc.scheduler_->resume(previous->zero, previous->last_completed);
-    ssc.graph_->restore_from(std::move(*previous));
+    ssc.graph_->restore_from(*previous);
   }
   return ssc;
 }

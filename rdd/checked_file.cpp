@@ -4,9 +4,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <rill/rdd/checked_file.hpp>
 #include <stdexcept>
+#include <vector>
 #define XXH_INLINE_ALL  // header-only: the static library needs no extra link dependency
 #include <xxhash.h>
 
@@ -37,17 +37,30 @@ U get(std::string_view bytes, std::size_t pos) {
 
 }  // namespace
 
-std::uint64_t checksum64(const void* data, std::size_t n) { return XXH3_64bits(data, n); }
+std::uint64_t checksum64(const void* data, std::size_t n) {
+  return XXH3_64bits(data, n);
+}
 
-std::string frame(const FileKind& kind, std::string_view payload) {
+std::string begin_frame(const FileKind& kind, std::size_t payload_hint) {
   std::string out;
-  out.reserve(kFrameOverhead + payload.size());
+  out.reserve(kFrameOverhead + payload_hint);
   out.append(kind.magic.substr(0, 8));
   out.resize(8, ' ');
   put<std::uint32_t>(out, kind.version);
-  put<std::uint64_t>(out, payload.size());
+  put<std::uint64_t>(out, 0);  // the length, filled in by end_frame
+  return out;
+}
+
+void end_frame(std::string& framed) {
+  const std::uint64_t length = framed.size() - (kFrameOverhead - 8);
+  std::memcpy(framed.data() + 12, &length, sizeof length);
+  put<std::uint64_t>(framed, checksum64(framed));
+}
+
+std::string frame(const FileKind& kind, std::string_view payload) {
+  auto out = begin_frame(kind, payload.size());
   out.append(payload);
-  put<std::uint64_t>(out, checksum64(out));
+  end_frame(out);
   return out;
 }
 
@@ -68,8 +81,7 @@ std::string_view unframe(const FileKind& kind, std::string_view bytes,
   if (length > bytes.size() - kFrameOverhead)
     throw corrupt("truncated: " + std::to_string(bytes.size()) + " bytes, the header says " +
                   std::to_string(length + kFrameOverhead));
-  if (length < bytes.size() - kFrameOverhead)
-    throw corrupt("trailing bytes after the checksum");
+  if (length < bytes.size() - kFrameOverhead) throw corrupt("trailing bytes after the checksum");
   const auto body = bytes.size() - 8;
   if (checksum64(bytes.data(), body) != get<std::uint64_t>(bytes, body))
     throw corrupt("checksum mismatch");
@@ -77,11 +89,20 @@ std::string_view unframe(const FileKind& kind, std::string_view bytes,
 }
 
 std::string read_file(const std::filesystem::path& file, std::string_view what) {
-  std::ifstream is(file, std::ios::binary);
+  std::ifstream is(file, std::ios::binary | std::ios::ate);
   if (!is)
     throw std::runtime_error(std::string(what) + " " + file.string() + " is missing or unreadable");
-  std::string all((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
-  if (is.bad()) throw std::runtime_error(std::string(what) + " " + file.string() + " is unreadable");
+  // One read of the known size: checkpoint parts can be large, and a character-wise
+  // copy through istreambuf_iterator costs several times the I/O.
+  const auto size = is.tellg();
+  if (size < 0)
+    throw std::runtime_error(std::string(what) + " " + file.string() + " is unreadable");
+  std::string all(static_cast<std::size_t>(size), '\0');
+  is.seekg(0);
+  if (!is.read(all.data(), static_cast<std::streamsize>(all.size())) ||
+      is.peek() != std::char_traits<char>::eof())
+    throw std::runtime_error(std::string(what) + " " + file.string() +
+                             " is unreadable (it changed while being read)");
   return all;
 }
 
@@ -91,12 +112,26 @@ void sync_directory(const std::filesystem::path& dir) {
   if (::fsync(fd.fd) != 0) fail("cannot fsync directory", dir);
 }
 
-void write_file_durably(const std::filesystem::path& file, std::string_view bytes) {
+namespace {
+
+void write_file_via_rename(const std::filesystem::path& file, std::string_view bytes, bool sync) {
   std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec)
-    throw std::runtime_error("cannot create directory " + file.parent_path().string() + ": " +
-                             ec.message());
+  if (file.has_parent_path()) {
+    // The directories this call creates, outermost first: each new entry is made durable
+    // in its parent, or a crash could lose the whole directory with the synced file in it.
+    std::vector<std::filesystem::path> created;
+    for (auto d = file.parent_path(); !d.empty() && !std::filesystem::exists(d, ec);
+         d = d.parent_path()) {
+      created.insert(created.begin(), d);
+      if (d == d.parent_path()) break;
+    }
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec)
+      throw std::runtime_error("cannot create directory " + file.parent_path().string() + ": " +
+                               ec.message());
+    if (sync)
+      for (const auto& d : created) sync_directory(d.parent_path());
+  }
   auto tmp = file;
   tmp += ".tmp";
   {
@@ -113,10 +148,20 @@ void write_file_durably(const std::filesystem::path& file, std::string_view byte
       p += w;
       n -= static_cast<std::size_t>(w);
     }
-    if (::fsync(fd.fd) != 0) fail("cannot fsync", tmp);
+    if (sync && ::fsync(fd.fd) != 0) fail("cannot fsync", tmp);
   }
   if (::rename(tmp.c_str(), file.c_str()) != 0) fail("cannot rename " + tmp.string() + " to", file);
-  sync_directory(file.parent_path());
+  if (sync) sync_directory(file.parent_path());
+}
+
+}  // namespace
+
+void write_file_durably(const std::filesystem::path& file, std::string_view bytes) {
+  write_file_via_rename(file, bytes, true);
+}
+
+void write_file_replacing(const std::filesystem::path& file, std::string_view bytes) {
+  write_file_via_rename(file, bytes, false);
 }
 
 void write_checked_file(const std::filesystem::path& file, const FileKind& kind,

@@ -179,10 +179,10 @@ TEST(RecoveryCheckpoint, CheckpointFilesAreNamedByStreamAndBatchTimeAndStayBound
   // Only what the next run needs is kept: a handful per stream, not one per batch.
   EXPECT_GT(batch_dirs, 0u);
   EXPECT_LT(batch_dirs, 40u);
-  std::ifstream meta(dir.path / "metadata");
-  std::string header;
-  std::getline(meta, header);
-  EXPECT_EQ(header, "rill-streaming-metadata 2");
+  std::ifstream meta(dir.path / "metadata", std::ios::binary);
+  std::string magic(8, '\0');
+  meta.read(magic.data(), 8);
+  EXPECT_EQ(magic, "RILLMETA") << "a checked file (rdd/checked_file.hpp)";
 }
 
 StreamingContext simple(Context ctx, Duration interval, std::shared_ptr<ManualClock> clock) {
