@@ -57,8 +57,9 @@ class DStreamBase {
     bool restarted = false;      // get_or_create found a previous run's checkpoint
     std::optional<Time> last_completed;  // of the previous run, when restarted
   };
-  // Inputs: called by the graph's start() after the checkpoint was restored. Inputs whose
-  // progress is part of the checkpoint (write-ahead log, selected files) open it here.
+  // Inputs: called once, before start() runs anything: by get_or_create's restore (so a
+  // damaged log is reported there) or by start(). Inputs whose progress is part of the
+  // checkpoint (write-ahead log, selected files) open it here.
   virtual void prepare_start(const InputStart&) {}
 
   // ---- per batch, on the job generator's thread ----

@@ -91,9 +91,7 @@ void DStreamGraph::start(Time zero) {
           " needs a checkpoint directory; call ssc.checkpoint(dir) before start()");
   for (auto& o : outputs_) o->initialize(zero);
   for (auto& o : outputs_) o->remember(remember_);
-  DStreamBase::InputStart input_start{checkpoint_dir_, recovery_mode_, restarted_.has_value(),
-                                      restarted_ ? *restarted_ : std::nullopt};
-  for (auto& in : inputs_) in->prepare_start(input_start);
+  if (!restarted_) prepare_inputs({checkpoint_dir_, recovery_mode_, false, std::nullopt});
   zero_ = zero;
   started_ = true;
 }
@@ -142,6 +140,10 @@ void DStreamGraph::apply_restore(const CheckpointMetadata& m) {
   }
 }
 
+void DStreamGraph::prepare_inputs(const DStreamBase::InputStart& start) {
+  for (auto& in : inputs_) in->prepare_start(start);
+}
+
 void DStreamGraph::set_recovery_mode(bool on) {
   std::lock_guard lock(mutex_);
   recovery_mode_ = on;
@@ -159,6 +161,8 @@ void DStreamGraph::restore_from(const CheckpointMetadata& previous) {
     throw std::logic_error("StreamingContext: restore without a checkpoint dir");
   apply_restore(previous);
   restarted_ = previous.last_completed;
+  // The inputs' logs are read here too, so that a damaged one is reported by get_or_create.
+  prepare_inputs({checkpoint_dir_, recovery_mode_, true, previous.last_completed});
 }
 
 void DStreamGraph::write_metadata(std::optional<Time> last_completed) {

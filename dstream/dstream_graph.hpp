@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <rill/dstream/checkpoint_metadata.hpp>
+#include <rill/dstream/dstream_base.hpp>
 #include <rill/dstream/output_stream.hpp>
 #include <rill/rdd/context.hpp>
 #include <set>
@@ -78,6 +79,7 @@ class DStreamGraph {
  private:
   void apply_restore(const CheckpointMetadata& m);                       // with mutex_ held
   std::vector<std::shared_ptr<DStreamBase>> streams_of_outputs() const;  // with mutex_ held
+  void prepare_inputs(const DStreamBase::InputStart& start);             // with mutex_ held
 
   Context ctx_;
   const Duration batch_interval_;
