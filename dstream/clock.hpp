@@ -26,8 +26,7 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   Time now() const override {
-    return std::chrono::duration_cast<Time>(
-        std::chrono::system_clock::now().time_since_epoch());
+    return std::chrono::duration_cast<Time>(std::chrono::system_clock::now().time_since_epoch());
   }
   bool wait_until(Time t, std::stop_token stop) override {
     std::unique_lock lock(mutex_);

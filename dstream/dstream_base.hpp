@@ -53,8 +53,8 @@ class DStreamBase {
   // What an input stream learns at start(), before any receiver runs or batch is made.
   struct InputStart {
     std::optional<std::filesystem::path> checkpoint_dir;
-    bool recovery_mode = false;  // made by get_or_create: checkpoint what a restart needs
-    bool restarted = false;      // get_or_create found a previous run's checkpoint
+    bool recovery_mode = false;          // made by get_or_create: checkpoint what a restart needs
+    bool restarted = false;              // get_or_create found a previous run's checkpoint
     std::optional<Time> last_completed;  // of the previous run, when restarted
   };
   // Inputs: called once, before start() runs anything: by get_or_create's restore (so a

@@ -16,8 +16,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <rill/dstream/block_generator.hpp>
 #include <rill/dstream/block_codec.hpp>
+#include <rill/dstream/block_generator.hpp>
 #include <rill/dstream/rate_limiter.hpp>
 #include <rill/dstream/receiver.hpp>
 #include <rill/dstream/receiver_supervisor_base.hpp>

@@ -60,9 +60,9 @@ FileInputNode::FileInputNode(std::shared_ptr<DStreamGraph> g, fs::path dir, bool
 void FileInputNode::prepare_start(const InputStart& start) {
   std::lock_guard lock(mutex_);
   if (start.recovery_mode && start.checkpoint_dir) {
-    log_ = std::make_unique<FileSelectionLog>(
-        *start.checkpoint_dir / "inputs" / std::to_string(id()), start.restarted,
-        start.last_completed);
+    log_ =
+        std::make_unique<FileSelectionLog>(*start.checkpoint_dir / "inputs" / std::to_string(id()),
+                                           start.restarted, start.last_completed);
     if (start.restarted) {
       // Files that arrived while the job was down are new to it, whatever new_files_only.
       seen_ = log_->take_seen();
@@ -188,7 +188,8 @@ void FileInputNode::clear_metadata(Time t) {
 
 namespace rill {
 
-DStream<std::string> StreamingContext::text_file_stream(const std::string& dir, bool new_files_only) {
+DStream<std::string> StreamingContext::text_file_stream(const std::string& dir,
+                                                        bool new_files_only) {
   graph_->check_not_started("text_file_stream");
   auto node = std::make_shared<detail::FileInputNode>(graph_, dir, new_files_only);
   graph_->add_input(node);

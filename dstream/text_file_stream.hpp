@@ -50,8 +50,8 @@ class FileInputNode final : public DStreamNode<std::string> {
   std::unique_ptr<FileSelectionLog> log_;
   std::map<Time, std::vector<std::string>> replay_;
   std::mutex mutex_;
-  std::set<std::string> seen_;       // guarded by mutex_: names taken by some batch
-  std::set<std::string> reported_;   // guarded by mutex_: failing files already reported
+  std::set<std::string> seen_;      // guarded by mutex_: names taken by some batch
+  std::set<std::string> reported_;  // guarded by mutex_: failing files already reported
   std::map<Time, std::vector<std::vector<std::string>>> read_;  // guarded: lines per batch
 };
 

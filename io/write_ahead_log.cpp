@@ -91,7 +91,8 @@ void WriteAheadLog::recover() {
     const auto n = segment_number(it->path().filename().string());
     if (n >= 0) files.emplace_back(static_cast<std::uint64_t>(n), it->path());
   }
-  if (ec) throw std::runtime_error("write-ahead log: cannot list " + dir_.string() + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("write-ahead log: cannot list " + dir_.string() + ": " + ec.message());
   std::sort(files.begin(), files.end());
   std::vector<std::string> since_marker;  // blocks not yet covered by a marker
   for (std::size_t i = 0; i < files.size(); ++i) {
@@ -146,7 +147,8 @@ void WriteAheadLog::recover() {
       }
       good = body + len + kRecordTrailer;
     }
-    if (torn && !newest) throw corrupt("truncated record in a segment that is not the newest", good);
+    if (torn && !newest)
+      throw corrupt("truncated record in a segment that is not the newest", good);
     if (marker) closed_.push_back({seq, *marker});
     recovered_files_.push_back(file);
     seq_ = seq + 1;

@@ -48,8 +48,8 @@ TEST(FileStreamRecovery, ARunningBatchRereadsItsFilesAndFilesFromTheDowntimeAreR
     FileRun first;
     first.hold = 200ms;
     auto clock = std::make_shared<ManualClock>();
-    auto ssc = StreamingContext::get_or_create(ckpt.str(),
-                                               [&] { return file_job(ctx, clock, in.path, first); });
+    auto ssc = StreamingContext::get_or_create(
+        ckpt.str(), [&] { return file_job(ctx, clock, in.path, first); });
     ssc.start();
     put_file(in.path, "a", "a1\na2\n");
     clock->advance(100ms);

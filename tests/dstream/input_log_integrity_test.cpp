@@ -41,7 +41,8 @@ struct LogRun {
   PushedReceiver* receiver = nullptr;
 };
 
-StreamingContext job(Context ctx, std::shared_ptr<ManualClock> clock, const fs::path& in, LogRun& run) {
+StreamingContext job(Context ctx, std::shared_ptr<ManualClock> clock, const fs::path& in,
+                     LogRun& run) {
   StreamingContext ssc(ctx, 100ms, clock);
   auto owned = std::make_unique<PushedReceiver>();
   run.receiver = owned.get();
@@ -78,7 +79,8 @@ Recovered recover(Context& ctx, const fs::path& dir, const fs::path& in) {
   testing::internal::CaptureStderr();
   try {
     auto clock = std::make_shared<ManualClock>(Time{250});
-    auto ssc = StreamingContext::get_or_create(dir.string(), [&] { return job(ctx, clock, in, run); });
+    auto ssc =
+        StreamingContext::get_or_create(dir.string(), [&] { return job(ctx, clock, in, run); });
     ssc.start();
     ssc.await_batch_completed(200ms, 10s);
     clock->advance(50ms);
@@ -100,7 +102,8 @@ TEST(InputLogIntegrity, EveryFlipOrCutOfAnInputLogIsAnErrorNamingTheFileOrARepor
     LogRun first;
     first.hold = 200ms;
     auto clock = std::make_shared<ManualClock>();
-    auto ssc = StreamingContext::get_or_create(ckpt.str(), [&] { return job(ctx, clock, in.path, first); });
+    auto ssc = StreamingContext::get_or_create(ckpt.str(),
+                                               [&] { return job(ctx, clock, in.path, first); });
     ssc.start();
     first.receiver->wait_started();
     first.receiver->store(std::vector<std::string>{"r1", "r2"});

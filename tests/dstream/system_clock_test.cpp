@@ -11,11 +11,11 @@ namespace {
 
 TEST(SystemClockTime, IsMillisecondsSinceTheUnixEpoch) {
   SystemClock clock;
-  const auto before = std::chrono::duration_cast<Time>(
-      std::chrono::system_clock::now().time_since_epoch());
+  const auto before =
+      std::chrono::duration_cast<Time>(std::chrono::system_clock::now().time_since_epoch());
   const auto now = clock.now();
-  const auto after = std::chrono::duration_cast<Time>(
-      std::chrono::system_clock::now().time_since_epoch());
+  const auto after =
+      std::chrono::duration_cast<Time>(std::chrono::system_clock::now().time_since_epoch());
   EXPECT_LE(before, now);
   EXPECT_LE(now, after);
   std::stop_source never;

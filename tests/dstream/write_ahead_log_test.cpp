@@ -3,9 +3,9 @@
 // the log by get_or_create.
 #include <condition_variable>
 #include <fstream>
+#include <rill/io/write_ahead_log.hpp>
 #include <set>
 #include <thread>
-#include <rill/io/write_ahead_log.hpp>
 
 #include "dstream/stream_test_support.hpp"
 
@@ -43,8 +43,8 @@ TEST(WriteAheadLogSegments, BlocksBatchesAndUnallocatedSurviveAReopen) {
   {
     detail::WriteAheadLog wal(log_dir);
     auto r = wal.take_recovered();
-    EXPECT_EQ(r.batches, (std::map<Time, std::vector<std::string>>{
-                             {100ms, first}, {300ms, {"q"}}}));
+    EXPECT_EQ(r.batches,
+              (std::map<Time, std::vector<std::string>>{{100ms, first}, {300ms, {"q"}}}));
     EXPECT_EQ(r.unallocated, std::vector<std::string>{"stored, not yet taken"});
     EXPECT_TRUE(wal.take_recovered().batches.empty()) << "given once";
     // Appends continue after the unallocated block; the next marker covers both.
@@ -54,8 +54,8 @@ TEST(WriteAheadLogSegments, BlocksBatchesAndUnallocatedSurviveAReopen) {
   }
   detail::WriteAheadLog wal(log_dir);
   auto r = wal.take_recovered();
-  EXPECT_EQ(r.batches, (std::map<Time, std::vector<std::string>>{
-                           {400ms, {"stored, not yet taken", "new"}}}));
+  EXPECT_EQ(r.batches,
+            (std::map<Time, std::vector<std::string>>{{400ms, {"stored, not yet taken", "new"}}}));
   EXPECT_TRUE(r.unallocated.empty());
   EXPECT_EQ(segments(log_dir).size(), 1u) << "segments of batches <= 300 were deleted";
   wal.discard_recovered();
