@@ -34,6 +34,7 @@ JobScheduler::~JobScheduler() {
     stopper = std::move(stopper_);
   }
   if (stopper.joinable()) stopper.join();
+  graph_->set_stream_error_sink({});  // the graph may outlive this scheduler
 }
 
 bool JobScheduler::started() const {
@@ -116,6 +117,9 @@ void JobScheduler::start() {
     if (graph_->context().config().backpressure) estimator_.emplace(interval);
     phase_ = Phase::active;
   }
+  graph_->set_stream_error_sink([this](const StreamErrorInfo& info) {
+    bus_.post("on_stream_error", [info](StreamingListener& l) { l.on_stream_error(info); });
+  });
   bus_.start();
   const int workers = std::max(1, graph_->context().config().concurrent_jobs);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -381,6 +385,8 @@ void JobScheduler::finish_stop(bool graceful) {
   workers_.clear();
   // Background checkpoint files are on disk when stop()/await_termination() return.
   graph_->context().state()->checkpoint_writer().drain();
+  // Errors reported from now on go to stderr: the bus is about to deliver its last event.
+  graph_->set_stream_error_sink({});
   bus_.stop();  // delivers what is left, completions included
   {
     std::lock_guard lock(mutex_);
