@@ -55,6 +55,7 @@ class DStream {
   DStream<std::pair<T, std::int64_t>> count_by_value_and_window(Duration length, Duration slide,
                                                                 std::int64_t n = 0) const;
   // The RDDs this stream generated (or generates now) for the batch times in [from, to].
+  // Only after start(), on a stream an output depends on (else std::logic_error).
   std::vector<Rdd<T>> slice(Time from, Time to) const;
 
   // ---- pair operations: T = std::pair<K, V> ----
@@ -127,6 +128,7 @@ class DStream {
 
 template <class T>
 std::vector<Rdd<T>> DStream<T>::slice(Time from, Time to) const {
+  node().require_initialized("slice()");
   return node().slice(from, to);
 }
 

@@ -44,6 +44,20 @@ void DStreamBase::initialize(Time zero) {
   for (auto& p : parents_) p->initialize(zero);
 }
 
+void DStreamBase::require_initialized(const std::string& what) const {
+  // Spark's "has not been initialized": without a zero time there are no batch times,
+  // and computing one anyway would consume input that the first batch should get.
+  // started() first: it orders this read of initialized_ after start() wrote it.
+  if (!graph_->started())
+    throw std::logic_error(name() + ": " + what +
+                           " before StreamingContext::start(): the stream has not been "
+                           "initialized");
+  if (!initialized_)
+    throw std::logic_error(name() + ": " + what +
+                           ": the stream has not been initialized (no output operation "
+                           "depends on it)");
+}
+
 void DStreamBase::remember(std::optional<Duration> d) {
   if (d && *d > remember_) remember_ = *d;
   for (auto& p : parents_) p->remember(parent_remember_duration());

@@ -42,6 +42,9 @@ class DStreamBase {
   void initialize(Time zero);
   // Whether an output depends on this stream (initialize ran).
   bool initialized() const { return initialized_; }
+  // For operations users call on a stream directly (slice): std::logic_error naming the
+  // stream and `what` unless the context started and an output depends on the stream.
+  void require_initialized(const std::string& what) const;
   // Keep generated RDDs for at least d (Spark's remember), and tell the parents how long
   // they must keep theirs so that this stream can still be computed.
   void remember(std::optional<Duration> d);

@@ -11,9 +11,11 @@
 #include <rill/dstream/checkpoint_metadata.hpp>
 #include <rill/dstream/dstream_base.hpp>
 #include <rill/dstream/output_stream.hpp>
+#include <rill/dstream/stream_errors.hpp>
 #include <rill/rdd/context.hpp>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rill::detail {
@@ -71,6 +73,17 @@ class DStreamGraph {
   void report_input(Time t, std::int64_t records);
   std::int64_t take_input_records(Time t);
 
+  // ---- errors of input streams that are not receivers (any thread) ----
+  // Counts the error and posts on_stream_error to the listeners while the context runs
+  // (before start() and after stop() it goes to stderr instead).
+  void report_stream_error(int stream_id, const std::string& name, const std::string& message) {
+    stream_errors_.report(stream_id, name, message);
+  }
+  // This stream's errors so far.
+  std::int64_t stream_errors(int stream_id) const { return stream_errors_.count(stream_id); }
+  // The JobScheduler's listener bus, from start() until stop() (empty: none).
+  void set_stream_error_sink(StreamErrors::Sink sink) { stream_errors_.set_sink(std::move(sink)); }
+
   std::size_t retained_rdds() const;
   std::size_t num_outputs() const;
   // Drops inputs and outputs: the StreamingContext is going away.
@@ -103,6 +116,7 @@ class DStreamGraph {
   std::optional<std::optional<Time>> restarted_;
   std::mutex metadata_mutex_;  // one metadata writer at a time
   std::map<Time, std::int64_t> input_records_;
+  StreamErrors stream_errors_;  // thread safe on its own
 };
 
 }  // namespace rill::detail

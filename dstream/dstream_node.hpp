@@ -43,7 +43,8 @@ class DStreamNode : public DStreamBase {
     return generated_.emplace(t, *rdd).first->second;
   }
 
-  // The RDDs of the valid times in [from, to] (Spark's slice).
+  // The RDDs of the valid times in [from, to] (Spark's slice). Unchecked: operators call
+  // it on initialized parents; DStream::slice checks for users.
   std::vector<Rdd<T>> slice(Time from, Time to) {
     std::vector<Rdd<T>> out;
     const auto step = slide_duration();

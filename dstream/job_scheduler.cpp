@@ -34,6 +34,7 @@ JobScheduler::~JobScheduler() {
     stopper = std::move(stopper_);
   }
   if (stopper.joinable()) stopper.join();
+  graph_->set_stream_error_sink({});  // the graph may outlive this scheduler
 }
 
 bool JobScheduler::started() const {
@@ -68,21 +69,19 @@ ReceiverEnv JobScheduler::receiver_env() {
       interval.count() > 0 ? std::clamp(interval, Duration{1}, Duration{1000}) : Duration{100};
   env.backpressure = config.backpressure;
   env.report = [this](ReceiverEvent ev, const ReceiverInfo& info) {
-    bus_.post([ev, info](const std::vector<StreamingListener*>& ls) {
-      for (auto* l : ls) {
-        switch (ev) {
-          case ReceiverEvent::started:
-            l->on_receiver_started(info);
-            break;
-          case ReceiverEvent::stopped:
-            l->on_receiver_stopped(info);
-            break;
-          case ReceiverEvent::error:
-            l->on_receiver_error(info);
-            break;
-        }
-      }
-    });
+    switch (ev) {
+      case ReceiverEvent::started:
+        bus_.post("on_receiver_started",
+                  [info](StreamingListener& l) { l.on_receiver_started(info); });
+        break;
+      case ReceiverEvent::stopped:
+        bus_.post("on_receiver_stopped",
+                  [info](StreamingListener& l) { l.on_receiver_stopped(info); });
+        break;
+      case ReceiverEvent::error:
+        bus_.post("on_receiver_error", [info](StreamingListener& l) { l.on_receiver_error(info); });
+        break;
+    }
   };
   return env;
 }
@@ -118,6 +117,9 @@ void JobScheduler::start() {
     if (graph_->context().config().backpressure) estimator_.emplace(interval);
     phase_ = Phase::active;
   }
+  graph_->set_stream_error_sink([this](const StreamErrorInfo& info) {
+    bus_.post("on_stream_error", [info](StreamingListener& l) { l.on_stream_error(info); });
+  });
   bus_.start();
   const int workers = std::max(1, graph_->context().config().concurrent_jobs);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -186,9 +188,8 @@ void JobScheduler::generate(Time t) {
   const auto interval = graph_->batch_interval();
   next_time_ = t + (interval.count() > 0 ? interval : Duration{1});
   // Posted before the batch is visible to workers: submitted precedes started.
-  bus_.post([info = b->info](const std::vector<StreamingListener*>& ls) {
-    for (auto* l : ls) l->on_batch_submitted(info);
-  });
+  bus_.post("on_batch_submitted",
+            [info = b->info](StreamingListener& l) { l.on_batch_submitted(info); });
   pending_.push_back(std::move(b));
   cv_.notify_all();
 }
@@ -217,9 +218,7 @@ void JobScheduler::run_batch(Batch& b) {
   auto& info = b.info;
   info.processing_start_time = clock_->now();
   info.scheduling_delay = *info.processing_start_time - info.submission_time;
-  bus_.post([info](const std::vector<StreamingListener*>& ls) {
-    for (auto* l : ls) l->on_batch_started(info);
-  });
+  bus_.post("on_batch_started", [info](StreamingListener& l) { l.on_batch_started(info); });
   const std::size_t outputs = op_done_.size();
   // Returns false when a stop() inside an earlier batch cut this one off.
   auto wait_turn = [&](std::size_t j) {
@@ -277,15 +276,17 @@ void JobScheduler::run_batch(Batch& b) {
         for (auto* r : receivers_) r->update_rate(static_cast<std::int64_t>(*rate));
     last_finished_seq_ = b.seq;
     // Posted under the lock: completions reach listeners in batch order.
-    bus_.post([this, info](const std::vector<StreamingListener*>& ls) {
-      for (auto* l : ls) l->on_batch_completed(info);
-      {
-        std::lock_guard inner(mutex_);
-        if (!last_completed_ || *last_completed_ < info.batch_time)
-          last_completed_ = info.batch_time;
-      }
-      cv_.notify_all();
-    });
+    // The batch counts as completed once every listener has had the event, also when
+    // one of them threw.
+    bus_.post(
+        "on_batch_completed", [info](StreamingListener& l) { l.on_batch_completed(info); },
+        [this, t = info.batch_time] {
+          {
+            std::lock_guard inner(mutex_);
+            if (!last_completed_ || *last_completed_ < t) last_completed_ = t;
+          }
+          cv_.notify_all();
+        });
   }
   cv_.notify_all();
 }
@@ -384,6 +385,8 @@ void JobScheduler::finish_stop(bool graceful) {
   workers_.clear();
   // Background checkpoint files are on disk when stop()/await_termination() return.
   graph_->context().state()->checkpoint_writer().drain();
+  // Errors reported from now on go to stderr: the bus is about to deliver its last event.
+  graph_->set_stream_error_sink({});
   bus_.stop();  // delivers what is left, completions included
   {
     std::lock_guard lock(mutex_);

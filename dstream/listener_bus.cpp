@@ -1,8 +1,31 @@
+#include <exception>
+#include <iostream>
 #include <rill/dstream/listener_bus.hpp>
+#include <sstream>
+#include <typeinfo>
+
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+#endif
 
 namespace rill::detail {
 namespace {
 thread_local const ListenerBus* t_bus = nullptr;
+
+// The listener's dynamic type, readable: the report must say which listener threw.
+std::string type_name(const StreamingListener& l) {
+  const char* raw = typeid(l).name();
+#if __has_include(<cxxabi.h>)
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> demangled(
+      abi::__cxa_demangle(raw, nullptr, nullptr, &status), &std::free);
+  if (status == 0 && demangled) return demangled.get();
+#endif
+  return raw;
+}
 }  // namespace
 
 bool ListenerBus::on_bus_thread() const {
@@ -30,12 +53,33 @@ void ListenerBus::stop() {
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
-void ListenerBus::post(std::function<void(const std::vector<StreamingListener*>&)> f) {
+void ListenerBus::post(const char* event, std::function<void(StreamingListener&)> deliver,
+                       std::function<void()> after) {
   {
     std::lock_guard lock(mutex_);
-    events_.push_back(std::move(f));
+    events_.push_back({event, std::move(deliver), std::move(after)});
   }
   cv_.notify_all();
+}
+
+void ListenerBus::deliver(const Event& e, StreamingListener& l, std::size_t index) {
+  std::string what;
+  try {
+    e.deliver(l);
+    return;
+  } catch (const std::exception& ex) {
+    what = ex.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  // A throwing listener must not take the streaming context down, nor keep the other
+  // listeners from the event. Reported once: a listener that throws on every batch would
+  // otherwise flood stderr.
+  if (!reported_.insert(&l).second) return;
+  std::ostringstream msg;
+  msg << "rill: StreamingListener #" << index << " (" << type_name(l) << ") threw from " << e.name
+      << ": " << what << " (later exceptions of this listener are not reported)\n";
+  std::cerr << msg.str() << std::flush;
 }
 
 void ListenerBus::run() {
@@ -48,11 +92,8 @@ void ListenerBus::run() {
     events_.pop_front();
     auto listeners = listeners_;
     lock.unlock();
-    try {
-      event(listeners);
-    } catch (...) {
-      // A throwing listener must not take the streaming context down (Spark logs it).
-    }
+    for (std::size_t i = 0; i < listeners.size(); ++i) deliver(event, *listeners[i], i);
+    if (event.after) event.after();
     lock.lock();
   }
 }

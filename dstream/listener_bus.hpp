@@ -1,12 +1,15 @@
 // ListenerBus: delivers streaming events to the registered listeners, in the order they
 // were posted, from one thread per StreamingContext (Spark's StreamingListenerBus).
-// Posting never blocks on a listener.
+// Posting never blocks on a listener. Every listener gets every event: one that throws
+// is reported on stderr (once per listener, as Spark logs it) and does not keep the
+// others from the event.
 #pragma once
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <rill/dstream/streaming_listener.hpp>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -23,21 +26,31 @@ class ListenerBus {
   void start();
   // Delivers every event posted so far, then ends the thread.
   void stop();
-  // f runs on the bus thread with the listeners, after every event posted before it.
-  void post(std::function<void(const std::vector<StreamingListener*>&)> f);
+  // On the bus thread, after every event posted before it: deliver(l) for each listener
+  // l, then after(). `event`, a string literal, names the callback ("on_batch_completed")
+  // for the report of a listener that throws.
+  void post(const char* event, std::function<void(StreamingListener&)> deliver,
+            std::function<void()> after = {});
   // True on this bus's thread (inside a listener callback).
   bool on_bus_thread() const;
 
  private:
+  struct Event {
+    const char* name;
+    std::function<void(StreamingListener&)> deliver;
+    std::function<void()> after;
+  };
   void run();
+  void deliver(const Event& e, StreamingListener& l, std::size_t index);
 
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<StreamingListener*> listeners_;  // guarded by mutex_
-  std::deque<std::function<void(const std::vector<StreamingListener*>&)>>
-      events_;             // guarded by mutex_
-  bool stopping_ = false;  // guarded by mutex_
-  std::thread thread_;     // started and joined by the owner's start()/stop()
+  std::deque<Event> events_;                   // guarded by mutex_
+  bool stopping_ = false;                      // guarded by mutex_
+  // Listeners that threw (reported once each); touched by the bus thread only.
+  std::set<const StreamingListener*> reported_;
+  std::thread thread_;  // started and joined by the owner's start()/stop()
 };
 
 }  // namespace rill::detail

@@ -151,11 +151,19 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
         receiver_->set_stopped(false);
       }
       report(ReceiverEvent::started, true);
+      // Anything on_start throws, std::exception or not (`throw 42;`), is reported and
+      // restarts the receiver: escaping, it would end this thread and the process.
+      std::optional<std::string> start_error;
       try {
         receiver_->on_start();
       } catch (const std::exception& e) {
-        report(ReceiverEvent::error, true, std::string("on_start failed: ") + e.what());
-        restart(std::string("on_start failed: ") + e.what());
+        start_error = std::string("on_start failed: ") + e.what();
+      } catch (...) {
+        start_error = "on_start failed: unknown exception";
+      }
+      if (start_error) {
+        report(ReceiverEvent::error, true, *start_error);
+        restart(*start_error);
       }
       {
         std::unique_lock lock(mutex_);
@@ -166,6 +174,8 @@ class ReceiverSupervisor final : public ReceiverSupervisorBase, public ReceiverS
         receiver_->on_stop();
       } catch (const std::exception& e) {
         report(ReceiverEvent::error, false, std::string("on_stop failed: ") + e.what());
+      } catch (...) {
+        report(ReceiverEvent::error, false, "on_stop failed: unknown exception");
       }
       report(ReceiverEvent::stopped, false);
       std::unique_lock lock(mutex_);

@@ -48,7 +48,8 @@ class StreamingContext {
   // The same for a std::unique_ptr<MyReceiver>, MyReceiver deriving from Receiver<T>.
   template <class R>
   auto receiver_stream(std::unique_ptr<R> receiver);
-  // Lines received over TCP (implemented in io/socket_text_stream.cpp).
+  // Lines received over TCP (implemented in io/socket_text_stream.cpp). A port outside
+  // 1-65535 is std::invalid_argument, here rather than at start().
   DStream<std::string> socket_text_stream(const std::string& host, int port,
                                           SocketTextOptions options = {});
   // Lines of the files that appear in dir (see text_file_stream.hpp for the rules);

@@ -1,5 +1,6 @@
-// StreamingListener: callbacks on batch and receiver events (Spark's StreamingListener).
-// Called from the streaming context's threads, one event at a time per context, in order.
+// StreamingListener: callbacks on batch, receiver and input stream events (Spark's
+// StreamingListener). Called from the streaming context's threads, one event at a time
+// per context, in order.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -29,6 +30,15 @@ struct ReceiverInfo {
   std::string last_error;  // for on_receiver_error
 };
 
+// An error of an input stream that is not a receiver (a file text_file_stream cannot
+// read); receivers report theirs as on_receiver_error.
+struct StreamErrorInfo {
+  int stream_id = 0;
+  std::string name;  // "text_file_stream stream [0]"
+  std::string message;
+  std::int64_t errors = 0;  // this stream's errors so far, this one included
+};
+
 class StreamingListener {
  public:
   virtual ~StreamingListener() = default;
@@ -38,6 +48,7 @@ class StreamingListener {
   virtual void on_receiver_started(const ReceiverInfo&) {}
   virtual void on_receiver_stopped(const ReceiverInfo&) {}
   virtual void on_receiver_error(const ReceiverInfo&) {}
+  virtual void on_stream_error(const StreamErrorInfo&) {}
 };
 
 }  // namespace rill

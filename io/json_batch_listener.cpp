@@ -14,7 +14,7 @@ Json millis(const std::optional<Duration>& d) {
   return d ? Json(d->count()) : Json(nullptr);
 }
 
-// Receiver names and errors come from the outside world and need not be valid UTF-8;
+// Receiver names, file names and errors come from the outside world and need not be valid UTF-8;
 // a bad byte must not turn a monitoring line into an exception.
 std::string dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -45,6 +45,16 @@ void JsonBatchListener::on_receiver_error(const ReceiverInfo& info) {
   j["stream_id"] = info.stream_id;
   j["receiver"] = info.name;
   j["error"] = info.last_error;
+  write_line(dump(j));
+}
+
+void JsonBatchListener::on_stream_error(const StreamErrorInfo& info) {
+  Json j;
+  j["event"] = "stream_error";
+  j["stream_id"] = info.stream_id;
+  j["stream"] = info.name;
+  j["error"] = info.message;
+  j["errors"] = info.errors;
   write_line(dump(j));
 }
 

@@ -1,7 +1,8 @@
 // JsonBatchListener: a StreamingListener that appends one JSON object per line to a file
 // (the machine-readable side of Spark's streaming UI): one line per completed batch with
-// its record count and delays in milliseconds, and one line per receiver error. Each line
-// is flushed as written, so the file can be tailed while the context runs.
+// its record count and delays in milliseconds, and one line per receiver error and per
+// input stream error. Each line is flushed as written, so the file can be tailed while
+// the context runs.
 #pragma once
 #include <fstream>
 #include <mutex>
@@ -20,6 +21,8 @@ class JsonBatchListener final : public StreamingListener {
   void on_batch_completed(const BatchInfo& info) override;
   // {"event":"receiver_error","stream_id":..,"receiver":"..","error":".."}
   void on_receiver_error(const ReceiverInfo& info) override;
+  // {"event":"stream_error","stream_id":..,"stream":"..","error":"..","errors":..}
+  void on_stream_error(const StreamErrorInfo& info) override;
 
   const std::string& path() const { return path_; }
 

@@ -37,6 +37,7 @@ void ProgressListener::on_batch_completed(const BatchInfo& info) {
        << records_ << " in " << batches_ << " batches) | sched " << ms(info.scheduling_delay)
        << " | proc " << ms(info.processing_delay) << " | total " << ms(info.total_delay);
   if (errors_ > 0) line << " | " << errors_ << " receiver errors";
+  if (stream_errors_ > 0) line << " | " << stream_errors_ << " stream errors";
   std::string text = line.str();
   const auto width = text.size();
   if (width < last_width_) text.append(last_width_ - width, ' ');
@@ -49,6 +50,12 @@ void ProgressListener::on_receiver_error(const ReceiverInfo&) {
   if (!enabled_) return;
   std::lock_guard lock(mutex_);
   ++errors_;
+}
+
+void ProgressListener::on_stream_error(const StreamErrorInfo&) {
+  if (!enabled_) return;
+  std::lock_guard lock(mutex_);
+  ++stream_errors_;
 }
 
 void ProgressListener::finish_line() {

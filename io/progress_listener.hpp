@@ -21,6 +21,7 @@ class ProgressListener final : public StreamingListener {
 
   void on_batch_completed(const BatchInfo& info) override;
   void on_receiver_error(const ReceiverInfo& info) override;
+  void on_stream_error(const StreamErrorInfo& info) override;
 
   bool enabled() const { return enabled_; }
   // Ends the progress line now (before printing something else to the terminal).
@@ -32,8 +33,9 @@ class ProgressListener final : public StreamingListener {
   std::mutex mutex_;  // guards everything below
   std::int64_t batches_ = 0;
   std::int64_t records_ = 0;
-  std::int64_t errors_ = 0;
-  std::size_t last_width_ = 0;  // to blank out the rest of a longer previous line
+  std::int64_t errors_ = 0;         // receiver errors
+  std::int64_t stream_errors_ = 0;  // errors of other input streams
+  std::size_t last_width_ = 0;      // to blank out the rest of a longer previous line
   bool line_open_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <rill/io/line_splitter.hpp>
 #include <rill/io/socket_receiver.hpp>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -178,7 +179,13 @@ class SocketConnection {
 };
 
 SocketReceiver::SocketReceiver(std::string host, int port, SocketTextOptions options)
-    : host_(std::move(host)), port_(port), options_(options) {}
+    : host_(std::move(host)), port_(port), options_(options) {
+  // The resolver keeps only the low 16 bits (70000 would connect to 4464), so a bad port
+  // is refused here, when the stream is defined, rather than reading from the wrong one.
+  if (port < 1 || port > 65535)
+    throw std::invalid_argument("socket_text_stream: port " + std::to_string(port) + " (host " +
+                                host_ + ") is outside 1-65535");
+}
 
 std::string SocketReceiver::name() const {
   return "SocketReceiver(" + host_ + ":" + std::to_string(port_) + ")";

@@ -21,6 +21,7 @@ class SocketConnection;
 
 class SocketReceiver final : public Receiver<std::string> {
  public:
+  // Throws std::invalid_argument for a port outside 1-65535.
   SocketReceiver(std::string host, int port, SocketTextOptions options = {});
 
   // Runs an io_context on the calling (receiver) thread until is_stopped() or on_stop().

@@ -87,6 +87,24 @@ TEST_F(JsonBatchListenerTest, OneLinePerCompletedBatchAndPerReceiverError) {
   EXPECT_TRUE(lines[2]["total_delay_ms"].is_null());
 }
 
+TEST_F(JsonBatchListenerTest, OneLinePerStreamError) {
+  const auto path = dir_ / "stream_errors.jsonl";
+  {
+    JsonBatchListener listener(path.string());
+    listener.on_stream_error(StreamErrorInfo{.stream_id = 4,
+                                             .name = "text_file_stream stream [4]",
+                                             .message = "cannot open \"in/a.txt\"",
+                                             .errors = 2});
+  }
+  auto lines = read_json_lines(path);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["event"], "stream_error");
+  EXPECT_EQ(lines[0]["stream_id"], 4);
+  EXPECT_EQ(lines[0]["stream"], "text_file_stream stream [4]");
+  EXPECT_EQ(lines[0]["error"], "cannot open \"in/a.txt\"");
+  EXPECT_EQ(lines[0]["errors"], 2);
+}
+
 TEST_F(JsonBatchListenerTest, LinesAreReadableWhileTheListenerIsAlive) {
   const auto path = dir_ / "live.jsonl";
   JsonBatchListener listener(path.string());
@@ -146,6 +164,18 @@ TEST(ProgressListener, RewritesOneLineInPlace) {
   const auto second = text.substr(text.rfind('\r'));
   const auto first = text.substr(0, text.rfind('\r'));
   EXPECT_GE(second.size() - 1, first.size() - 1);
+}
+
+TEST(ProgressListener, CountsStreamErrors) {
+  std::ostringstream out;
+  {
+    ProgressListener progress(out, /*enabled=*/true);
+    progress.on_stream_error(StreamErrorInfo{.name = "s", .message = "unreadable", .errors = 1});
+    progress.on_stream_error(StreamErrorInfo{.name = "s", .message = "unreadable", .errors = 2});
+    progress.on_batch_completed(completed_batch(1000ms, 3));
+  }
+  EXPECT_NE(out.str().find("2 stream errors"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("receiver errors"), std::string::npos) << out.str();
 }
 
 TEST(ProgressListener, DisabledWritesNothing) {
