@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <rill/dstream/text_file_stream.hpp>
@@ -82,9 +81,8 @@ void FileInputNode::report(const std::string& name, const std::string& what) {
     std::lock_guard lock(mutex_);
     if (!reported_.insert(name).second) return;
   }
-  // TODO(stream-error event): graph().report_stream_error once the listener event exists.
-  std::fprintf(stderr, "rill: %s: %s %s\n", this->name().c_str(), what.c_str(),
-               (dir_ / name).c_str());
+  graph().report_stream_error(id(), this->name(),
+                              "text_file_stream: " + what + " " + (dir_ / name).string());
 }
 
 std::optional<std::vector<std::string>> FileInputNode::read_lines(const std::string& name,

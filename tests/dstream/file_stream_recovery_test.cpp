@@ -145,5 +145,37 @@ TEST(FileStreamInputs, NewFilesOnlyFalseReadsWhatIsThereAndCrlfLinesLoseTheirCr)
   EXPECT_EQ(c.in_order(), (std::vector<std::vector<std::string>>{{"o1", "o2"}, {"", "n1", "n2"}}));
 }
 
+struct StreamErrorLog : StreamingListener {
+  void on_stream_error(const StreamErrorInfo& e) override {
+    std::lock_guard lock(m);
+    events.push_back(e);
+  }
+  std::mutex m;
+  std::vector<StreamErrorInfo> events;
+};
+
+// A file whose reads fail (here /proc/self/mem, which fails at offset 0) is not read as
+// empty and marked done: it reaches the listeners once, is counted, and is retried.
+TEST(FileStreamInputs, AFileWhoseReadsFailIsReportedCountedAndRetried) {
+  TempDir in;
+  StreamHarness h;
+  StreamErrorLog errors;
+  h.ssc.add_listener(errors);
+  auto lines = h.ssc.text_file_stream(in.str());
+  Collector<std::string> c(lines);
+  h.ssc.start();
+  std::filesystem::create_symlink("/proc/self/mem", in.path / "broken");
+  put_file(in.path, "good", "g\n");
+  h.run_batches(3);
+  h.ssc.stop();
+  EXPECT_EQ(c.in_order(), (std::vector<std::vector<std::string>>{{"g"}, {}, {}}));
+  EXPECT_EQ(h.ssc.graph()->stream_errors(0), 1);
+  std::lock_guard lock(errors.m);
+  ASSERT_EQ(errors.events.size(), 1u);
+  EXPECT_EQ(errors.events[0].errors, 1);
+  EXPECT_NE(errors.events[0].message.find("broken"), std::string::npos) << errors.events[0].message;
+  EXPECT_NE(errors.events[0].message.find("read failed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rill::test
