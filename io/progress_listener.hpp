@@ -28,6 +28,8 @@ class ProgressListener final : public StreamingListener {
   void finish_line();
 
  private:
+  static std::string batch_time_text(Time t);
+
   std::ostream& out_;
   const bool enabled_;
   std::mutex mutex_;  // guards everything below

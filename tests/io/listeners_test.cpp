@@ -166,6 +166,18 @@ TEST(ProgressListener, RewritesOneLineInPlace) {
   EXPECT_GE(second.size() - 1, first.size() - 1);
 }
 
+TEST(ProgressListener, ShowsEpochBatchTimesAsUtcTimeOfDay) {
+  std::ostringstream out;
+  {
+    ProgressListener progress(out, /*enabled=*/true);
+    // 2026-12-01 21:45:07.250 UTC, as the system clock gives it; then a manual clock's.
+    progress.on_batch_completed(completed_batch(Time{1'796'161'507'250}, 1));
+    progress.on_batch_completed(completed_batch(1500ms, 1));
+  }
+  EXPECT_NE(out.str().find("batch 21:45:07.250 UTC |"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("batch 1.5 s |"), std::string::npos) << out.str();
+}
+
 TEST(ProgressListener, CountsStreamErrors) {
   std::ostringstream out;
   {
