@@ -9,29 +9,11 @@
 namespace rill::test {
 namespace {
 
-struct FileRun {
-  std::mutex m;
-  std::condition_variable cv;
-  std::map<Time, std::vector<std::string>> out;
-  std::optional<Time> hold;  // the batch whose output waits for `release`
-  bool holding = false, release = false;
-};
-
 StreamingContext file_job(Context ctx, std::shared_ptr<ManualClock> clock,
-                          const std::filesystem::path& in, FileRun& run,
+                          const std::filesystem::path& in, CrashableOutput<std::string>& out,
                           bool new_files_only = true) {
   StreamingContext ssc(ctx, 100ms, clock);
-  ssc.text_file_stream(in.string(), new_files_only)
-      .foreach_rdd([&run](const Rdd<std::string>& r, Time t) {
-        auto v = sorted(r.collect());
-        std::unique_lock lock(run.m);
-        run.out[t] = std::move(v);
-        if (run.hold == t) {
-          run.holding = true;
-          run.cv.notify_all();
-          run.cv.wait(lock, [&] { return run.release; });
-        }
-      });
+  ssc.text_file_stream(in.string(), new_files_only).foreach_rdd(out.recorder());
   return ssc;
 }
 
@@ -45,7 +27,7 @@ TEST(FileStreamRecovery, ARunningBatchRereadsItsFilesAndFilesFromTheDowntimeAreR
   Context ctx(Config{.parallelism = 2});
   put_file(in.path, "old", "old\n");  // there before the first start: not new
   {
-    FileRun first;
+    CrashableOutput<std::string> first;
     first.hold = 200ms;
     auto clock = std::make_shared<ManualClock>();
     auto ssc = StreamingContext::get_or_create(
@@ -56,22 +38,13 @@ TEST(FileStreamRecovery, ARunningBatchRereadsItsFilesAndFilesFromTheDowntimeAreR
     ssc.await_batch_completed(100ms);
     put_file(in.path, "b", "b1\n");
     clock->advance(100ms);
-    {
-      std::unique_lock lock(first.m);
-      ASSERT_TRUE(first.cv.wait_for(lock, 30s, [&] { return first.holding; }));
-    }
     // The crash: batch 200 (file b) is running; what is on disk now is all a restart gets.
-    std::filesystem::copy(ckpt.path, crashed.path, std::filesystem::copy_options::recursive);
-    {
-      std::lock_guard lock(first.m);
-      first.release = true;
-    }
-    first.cv.notify_all();
+    first.crash_copy(ckpt.path, crashed.path);
     ssc.stop();
   }
   // While the job is down: c arrives; at the restart b and c are both in the directory.
   put_file(in.path, "c", "c1\nc2\n");
-  FileRun second;
+  CrashableOutput<std::string> second;
   auto clock = std::make_shared<ManualClock>(Time{300});
   auto ssc = StreamingContext::get_or_create(crashed.str(),
                                              [&] { return file_job(ctx, clock, in.path, second); });
@@ -81,11 +54,11 @@ TEST(FileStreamRecovery, ARunningBatchRereadsItsFilesAndFilesFromTheDowntimeAreR
   clock->advance(100ms);
   ssc.await_batch_completed(400ms);
   ssc.stop();
-  std::lock_guard lock(second.m);
-  EXPECT_EQ(second.out.count(100ms), 0u) << "completed before the crash: not run again";
-  EXPECT_EQ(second.out[200ms], std::vector<std::string>{"b1"}) << "the same files again";
-  EXPECT_EQ(second.out[300ms], (std::vector<std::string>{"c1", "c2"}));
-  EXPECT_EQ(second.out[400ms], std::vector<std::string>{"d1"});
+  auto out = second.outputs();
+  EXPECT_EQ(out.count(100ms), 0u) << "completed before the crash: not run again";
+  EXPECT_EQ(out[200ms], std::vector<std::string>{"b1"}) << "the same files again";
+  EXPECT_EQ(out[300ms], (std::vector<std::string>{"c1", "c2"}));
+  EXPECT_EQ(out[400ms], std::vector<std::string>{"d1"});
 }
 
 // Many batches, so that the progress snapshot replaces the log, then a restart: no file
@@ -97,7 +70,7 @@ TEST(FileStreamRecovery, ProgressSurvivesSnapshotsAcrossRestarts) {
   int file = 0;
   Time now{0};
   for (int life = 0; life < 3; ++life) {
-    FileRun run;
+    CrashableOutput<std::string> run;
     auto clock = std::make_shared<ManualClock>(now);
     auto ssc = StreamingContext::get_or_create(ckpt.str(),
                                                [&] { return file_job(ctx, clock, in.path, run); });
@@ -112,11 +85,10 @@ TEST(FileStreamRecovery, ProgressSurvivesSnapshotsAcrossRestarts) {
     ++file;  // arrives after the last batch of this life: read by the next life
     ssc.stop();
     now = clock->now();
-    std::lock_guard lock(run.m);
-    for (auto& [t, lines] : run.out) all.insert(lines.begin(), lines.end());
+    for (auto& [t, lines] : run.outputs()) all.insert(lines.begin(), lines.end());
   }
   {
-    FileRun run;
+    CrashableOutput<std::string> run;
     auto clock = std::make_shared<ManualClock>(now);
     auto ssc = StreamingContext::get_or_create(ckpt.str(),
                                                [&] { return file_job(ctx, clock, in.path, run); });
@@ -124,7 +96,7 @@ TEST(FileStreamRecovery, ProgressSurvivesSnapshotsAcrossRestarts) {
     clock->advance(100ms);
     ssc.await_batch_completed(clock->now());
     ssc.stop();
-    for (auto& [t, lines] : run.out) all.insert(lines.begin(), lines.end());
+    for (auto& [t, lines] : run.outputs()) all.insert(lines.begin(), lines.end());
   }
   std::multiset<std::string> expected;
   for (int i = 0; i < file; ++i) expected.insert("line" + std::to_string(i));
@@ -145,21 +117,12 @@ TEST(FileStreamInputs, NewFilesOnlyFalseReadsWhatIsThereAndCrlfLinesLoseTheirCr)
   EXPECT_EQ(c.in_order(), (std::vector<std::vector<std::string>>{{"o1", "o2"}, {"", "n1", "n2"}}));
 }
 
-struct StreamErrorLog : StreamingListener {
-  void on_stream_error(const StreamErrorInfo& e) override {
-    std::lock_guard lock(m);
-    events.push_back(e);
-  }
-  std::mutex m;
-  std::vector<StreamErrorInfo> events;
-};
-
 // A file whose reads fail (here /proc/self/mem, which fails at offset 0) is not read as
 // empty and marked done: it reaches the listeners once, is counted, and is retried.
 TEST(FileStreamInputs, AFileWhoseReadsFailIsReportedCountedAndRetried) {
   TempDir in;
   StreamHarness h;
-  StreamErrorLog errors;
+  StreamErrorRecorder errors;
   h.ssc.add_listener(errors);
   auto lines = h.ssc.text_file_stream(in.str());
   Collector<std::string> c(lines);
@@ -171,10 +134,10 @@ TEST(FileStreamInputs, AFileWhoseReadsFailIsReportedCountedAndRetried) {
   EXPECT_EQ(c.in_order(), (std::vector<std::vector<std::string>>{{"g"}, {}, {}}));
   EXPECT_EQ(h.ssc.graph()->stream_errors(0), 1);
   std::lock_guard lock(errors.m);
-  ASSERT_EQ(errors.events.size(), 1u);
-  EXPECT_EQ(errors.events[0].errors, 1);
-  EXPECT_NE(errors.events[0].message.find("broken"), std::string::npos) << errors.events[0].message;
-  EXPECT_NE(errors.events[0].message.find("read failed"), std::string::npos);
+  ASSERT_EQ(errors.errors.size(), 1u);
+  EXPECT_EQ(errors.errors[0].errors, 1);
+  EXPECT_NE(errors.errors[0].message.find("broken"), std::string::npos) << errors.errors[0].message;
+  EXPECT_NE(errors.errors[0].message.find("read failed"), std::string::npos);
 }
 
 }  // namespace

@@ -13,51 +13,19 @@ namespace rill::test::input_logs {
 
 namespace fs = std::filesystem;
 
-class PushedReceiver final : public Receiver<std::string> {
- public:
-  void on_start() override {
-    std::lock_guard lock(m_);
-    started_ = true;
-    cv_.notify_all();
-  }
-  void on_stop() override {}
-  void wait_started() {
-    std::unique_lock lock(m_);
-    ASSERT_TRUE(cv_.wait_for(lock, 30s, [&] { return started_; }));
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool started_ = false;
-};
-
 struct LogRun {
-  std::mutex m;
-  std::condition_variable cv;
-  std::map<Time, std::vector<std::string>> out;  // both inputs' lines, per batch
-  std::optional<Time> hold;
-  bool holding = false, release = false;
-  PushedReceiver* receiver = nullptr;
+  CrashableOutput<std::string> output;  // both inputs' lines, per batch
+  HandFedReceiver<std::string>* receiver = nullptr;
 };
 
 StreamingContext job(Context ctx, std::shared_ptr<ManualClock> clock, const fs::path& in,
                      LogRun& run) {
   StreamingContext ssc(ctx, 100ms, clock);
-  auto owned = std::make_unique<PushedReceiver>();
+  auto owned = std::make_unique<HandFedReceiver<std::string>>();
   run.receiver = owned.get();
   ssc.receiver_stream(std::move(owned))
       .union_with(ssc.text_file_stream(in.string()))
-      .foreach_rdd([&run](const Rdd<std::string>& r, Time t) {
-        auto v = sorted(r.collect());
-        std::unique_lock lock(run.m);
-        run.out[t] = std::move(v);
-        if (run.hold == t) {
-          run.holding = true;
-          run.cv.notify_all();
-          run.cv.wait(lock, [&] { return run.release; });
-        }
-      });
+      .foreach_rdd(run.output.recorder());
   return ssc;
 }
 
@@ -90,8 +58,7 @@ Recovered recover(Context& ctx, const fs::path& dir, const fs::path& in) {
     r.error = e.what();
   }
   r.stderr_text = testing::internal::GetCapturedStderr();
-  std::lock_guard lock(run.m);
-  r.out = run.out;
+  r.out = run.output.outputs();
   return r;
 }
 
@@ -100,7 +67,7 @@ TEST(InputLogIntegrity, EveryFlipOrCutOfAnInputLogIsAnErrorNamingTheFileOrARepor
   Context ctx(Config{.parallelism = 2, .write_ahead_log = true});
   {
     LogRun first;
-    first.hold = 200ms;
+    first.output.hold = 200ms;
     auto clock = std::make_shared<ManualClock>();
     auto ssc = StreamingContext::get_or_create(ckpt.str(),
                                                [&] { return job(ctx, clock, in.path, first); });
@@ -113,18 +80,10 @@ TEST(InputLogIntegrity, EveryFlipOrCutOfAnInputLogIsAnErrorNamingTheFileOrARepor
     first.receiver->store(std::vector<std::string>{"r3"});
     add_file(in.path, "f2", "f2a\n");
     clock->advance(100ms);
-    {
-      std::unique_lock lock(first.m);
-      ASSERT_TRUE(first.cv.wait_for(lock, 30s, [&] { return first.holding; }));
-    }
-    // Stored after batch 200 took its blocks: in no batch yet.
-    first.receiver->store(std::vector<std::string>{"r4", "r5"});
-    fs::copy(ckpt.path, crashed.path, fs::copy_options::recursive);
-    {
-      std::lock_guard lock(first.m);
-      first.release = true;
-    }
-    first.cv.notify_all();
+    // Stored after batch 200 took its blocks (it is running): in no batch yet.
+    first.output.crash_copy(ckpt.path, crashed.path, [&] {
+      first.receiver->store(std::vector<std::string>{"r4", "r5"});
+    });
     ssc.stop();
   }
   const std::map<Time, std::vector<std::string>> want{{200ms, {"f2a", "r3"}},

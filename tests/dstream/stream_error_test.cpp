@@ -6,15 +6,6 @@
 namespace rill::test {
 namespace {
 
-struct StreamErrorRecorder : StreamingListener {
-  void on_stream_error(const StreamErrorInfo& e) override {
-    std::lock_guard lock(m);
-    errors.push_back(e);
-  }
-  std::mutex m;
-  std::vector<StreamErrorInfo> errors;
-};
-
 // A test-only input whose batches report an error instead of reading anything: what
 // text_file_stream does with a file it cannot read.
 class FailingInputNode final : public detail::DStreamNode<int> {

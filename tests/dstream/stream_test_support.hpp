@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -125,5 +127,86 @@ std::vector<T> sorted(std::vector<T> v) {
   std::sort(v.begin(), v.end());
   return v;
 }
+
+// A receiver that only runs: the test stores through it (store() from the test thread).
+template <class T>
+class HandFedReceiver final : public Receiver<T> {
+ public:
+  void on_start() override {
+    std::lock_guard lock(m_);
+    started_ = true;
+    cv_.notify_all();
+  }
+  void on_stop() override {}
+  void wait_started() {
+    std::unique_lock lock(m_);
+    if (!cv_.wait_for(lock, std::chrono::seconds(30), [&] { return started_; }))
+      throw std::runtime_error("HandFedReceiver: not started within 30 s");
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool started_ = false;
+};
+
+// What each batch output (sorted), with one batch that can be held inside its output
+// operation: crash_copy() copies the checkpoint directory while that batch is "running at
+// the crash", which is what a restart from the copy sees.
+template <class T>
+class CrashableOutput {
+ public:
+  std::optional<Time> hold;  // set before the run starts
+
+  auto recorder() {
+    return [this](const Rdd<T>& r, Time t) {
+      auto v = sorted(r.collect());
+      std::unique_lock lock(m_);
+      out_[t] = std::move(v);
+      if (hold == t) {
+        holding_ = true;
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return release_; });
+      }
+    };
+  }
+  // Waits until the held batch is inside its output, runs `at_crash`, copies from -> to,
+  // then lets the batch go on.
+  void crash_copy(const std::filesystem::path& from, const std::filesystem::path& to,
+                  const std::function<void()>& at_crash = {}) {
+    {
+      std::unique_lock lock(m_);
+      if (!cv_.wait_for(lock, std::chrono::seconds(30), [&] { return holding_; }))
+        throw std::runtime_error("CrashableOutput: the held batch did not start within 30 s");
+    }
+    if (at_crash) at_crash();
+    std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
+    {
+      std::lock_guard lock(m_);
+      release_ = true;
+    }
+    cv_.notify_all();
+  }
+  std::map<Time, std::vector<T>> outputs() const {
+    std::lock_guard lock(m_);
+    return out_;
+  }
+
+ private:
+  mutable std::mutex m_;
+  std::condition_variable cv_;
+  std::map<Time, std::vector<T>> out_;  // guarded by m_
+  bool holding_ = false, release_ = false;
+};
+
+// Every on_stream_error event, in order.
+struct StreamErrorRecorder : StreamingListener {
+  void on_stream_error(const StreamErrorInfo& e) override {
+    std::lock_guard lock(m);
+    errors.push_back(e);
+  }
+  std::mutex m;
+  std::vector<StreamErrorInfo> errors;
+};
 
 }  // namespace rill::test

@@ -137,49 +137,16 @@ TEST(WriteAheadLogSegments, GroupCommitKeepsEveryBlockOfConcurrentWriters) {
   EXPECT_EQ(distinct.size(), blocks.size());
 }
 
-// A receiver the test feeds through store().
-class FedReceiver final : public Receiver<int> {
- public:
-  void on_start() override {
-    std::lock_guard lock(m_);
-    started_ = true;
-    cv_.notify_all();
-  }
-  void on_stop() override {}
-  void wait_started() {
-    std::unique_lock lock(m_);
-    ASSERT_TRUE(cv_.wait_for(lock, 30s, [&] { return started_; }));
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool started_ = false;
-};
-
 struct RunState {
-  std::mutex m;
-  std::condition_variable cv;
-  std::map<Time, std::vector<int>> out;
-  std::optional<Time> hold;  // the batch whose output waits for `release`
-  bool holding = false, release = false;
-  FedReceiver* receiver = nullptr;
+  CrashableOutput<int> output;
+  HandFedReceiver<int>* receiver = nullptr;
 };
 
 StreamingContext build(Context ctx, std::shared_ptr<ManualClock> clock, RunState& run) {
   StreamingContext ssc(ctx, 100ms, clock);
-  auto owned = std::make_unique<FedReceiver>();
+  auto owned = std::make_unique<HandFedReceiver<int>>();
   run.receiver = owned.get();
-  ssc.receiver_stream(std::move(owned)).foreach_rdd([&run](const Rdd<int>& r, Time t) {
-    auto v = sorted(r.collect());
-    std::unique_lock lock(run.m);
-    run.out[t] = std::move(v);
-    if (run.hold == t) {
-      run.holding = true;
-      run.cv.notify_all();
-      run.cv.wait(lock, [&] { return run.release; });
-    }
-  });
+  ssc.receiver_stream(std::move(owned)).foreach_rdd(run.output.recorder());
   return ssc;
 }
 
@@ -188,7 +155,7 @@ TEST(WriteAheadLogRecovery, ABatchRunningAtTheCrashIsReplayedFromTheLog) {
   Context ctx(Config{.parallelism = 2, .write_ahead_log = true});
   {
     RunState first;
-    first.hold = 200ms;
+    first.output.hold = 200ms;
     auto clock = std::make_shared<ManualClock>();
     auto ssc = StreamingContext::get_or_create(dir.str(), [&] { return build(ctx, clock, first); });
     ssc.start();
@@ -199,19 +166,10 @@ TEST(WriteAheadLogRecovery, ABatchRunningAtTheCrashIsReplayedFromTheLog) {
     ssc.await_batch_completed(100ms);
     first.receiver->store(std::vector<int>{3, 4});
     clock->advance(100ms);
-    {
-      std::unique_lock lock(first.m);
-      ASSERT_TRUE(first.cv.wait_for(lock, 30s, [&] { return first.holding; }));
-    }
     // The crash: batch 200 is running; what is on disk now is all a restart gets.
-    std::filesystem::copy(dir.path, crashed.path, std::filesystem::copy_options::recursive);
-    {
-      std::lock_guard lock(first.m);
-      first.release = true;
-    }
-    first.cv.notify_all();
+    first.output.crash_copy(dir.path, crashed.path);
     ssc.stop();
-    EXPECT_EQ(first.out[200ms], (std::vector<int>{3, 4}));
+    EXPECT_EQ(first.output.outputs()[200ms], (std::vector<int>{3, 4}));
   }
   // The segment of the completed batch 100 is gone; 200's is there.
   EXPECT_EQ(segments(crashed.path / "receivedData" / "0").size(), 1u);
@@ -226,10 +184,10 @@ TEST(WriteAheadLogRecovery, ABatchRunningAtTheCrashIsReplayedFromTheLog) {
   clock->advance(50ms);
   ssc.await_batch_completed(300ms);
   ssc.stop();
-  std::lock_guard lock(second.m);
-  EXPECT_EQ(second.out.count(100ms), 0u) << "completed before the crash: not run again";
-  EXPECT_EQ(second.out[200ms], (std::vector<int>{3, 4})) << "replayed from the log";
-  EXPECT_EQ(second.out[300ms], std::vector<int>{5});
+  auto out = second.output.outputs();
+  EXPECT_EQ(out.count(100ms), 0u) << "completed before the crash: not run again";
+  EXPECT_EQ(out[200ms], (std::vector<int>{3, 4})) << "replayed from the log";
+  EXPECT_EQ(out[300ms], std::vector<int>{5});
 }
 
 // Spark's reliable receiver: once a block store() has returned, a crash before any batch
@@ -258,10 +216,10 @@ TEST(WriteAheadLogRecovery, ABlockStoreThatReturnedSurvivesACrashBeforeAnyBatchT
   ssc.start();
   ssc.await_batch_completed(300ms);
   ssc.stop();
-  std::lock_guard lock(second.m);
-  EXPECT_EQ(second.out.count(100ms), 0u);
-  EXPECT_EQ(second.out[200ms], (std::vector<int>{7, 8}));
-  EXPECT_EQ(second.out[300ms], std::vector<int>{});
+  auto out = second.output.outputs();
+  EXPECT_EQ(out.count(100ms), 0u);
+  EXPECT_EQ(out[200ms], (std::vector<int>{7, 8}));
+  EXPECT_EQ(out[300ms], std::vector<int>{});
 }
 
 }  // namespace
