@@ -8,8 +8,8 @@
 // a stored vector is appended to the log and handed to the block generator under one
 // lock, and its store() returns once the log has it on disk (Spark's reliable receiver);
 // single records are gathered and logged as a block when the batch takes them (or every
-// kChunk records), so they are lost if the process dies before that. The batch's marker
-// goes to the log under the same lock, so it covers exactly the blocks the batch takes.
+// kLoggedChunk records), so they are lost if the process dies before that. The batch's
+// marker goes to the log under the same lock, so it covers exactly the blocks it takes.
 #pragma once
 #include <algorithm>
 #include <condition_variable>
