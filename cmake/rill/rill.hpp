@@ -49,7 +49,9 @@
 #include <rill/dstream/transform.hpp>
 #include <rill/dstream/update_state_by_key.hpp>
 #include <rill/dstream/window.hpp>
-// Sources and monitoring: socket_text_stream's options, the built-in listeners.
+// Sources, sinks and monitoring: socket_text_stream's options, the SQLite sink, the
+// built-in listeners.
 #include <rill/io/json_batch_listener.hpp>
 #include <rill/io/progress_listener.hpp>
 #include <rill/io/socket_options.hpp>
+#include <rill/io/sqlite_sink.hpp>

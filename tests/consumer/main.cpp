@@ -1,4 +1,5 @@
 // Written only against shared/API.md: word count, checked against a serial loop.
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <rill/rill.hpp>
@@ -26,6 +27,19 @@ int main() {
   }
   if (counts != expected) {
     std::cerr << "consumer: word counts differ from the serial reference\n";
+    return 1;
+  }
+  // The SQLite sink links SQLite into the consumer through rill's package.
+  const auto db = std::filesystem::temp_directory_path() / "rill_consumer_sink.db";
+  std::filesystem::remove(db);
+  rill::SqliteSink<std::pair<std::string, long>> sink(db.string(), "counts", {"word", "n"},
+                                                      rill::SinkMode::upsert);
+  sink(ctx.parallelize(std::vector<std::pair<std::string, long>>(counts.begin(), counts.end()), 2),
+       rill::Time{1});
+  const bool stored = sink.committed_batch_time() == rill::Time{1};
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
+  if (!stored) {
+    std::cerr << "consumer: the SQLite sink did not record its batch\n";
     return 1;
   }
   std::cout << "consumer: ok, " << counts.size() << " words\n";

@@ -1,0 +1,161 @@
+// SqliteSink<T>: a foreach_rdd output that writes each batch into a table of an embedded
+// SQLite database, exactly once: the batch's rows and its batch time (in the table
+// rill_progress) are committed in one transaction, and a batch whose time is not after the
+// recorded one — a batch re-run after a crash — writes nothing. Spark's counterpart is the
+// transactional foreachRDD pattern (results and offsets in one commit). Cost: each batch is
+// collected on the driver and inserted by one thread through one prepared statement.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <rill/dstream/time.hpp>
+#include <rill/io/sql_columns.hpp>
+#include <rill/rdd/actions.hpp>
+#include <rill/rdd/rdd.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+// SQLite's handles, declared here so that users of the header need no <sqlite3.h>.
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace rill {
+
+enum class SinkMode {
+  append,  // INSERT each element as a row
+  upsert,  // INSERT ... ON CONFLICT(key columns) DO UPDATE: a key's row holds its newest value
+};
+
+namespace detail {
+
+class SqliteTable;
+
+// The row being bound to the sink's prepared INSERT: SqlColumns<T>::bind fills the
+// parameters in column order, insert() runs the statement. Lives only inside write_batch.
+class SqliteRow {
+ public:
+  void bind_int(std::int64_t v);
+  void bind_real(double v);
+  void bind_text(std::string_view v);
+  [[noreturn]] void out_of_range(std::uint64_t v) const;
+  void insert();
+
+ private:
+  friend class SqliteTable;
+  SqliteRow(sqlite3_stmt* stmt, const SqliteTable& table) : stmt_(stmt), table_(table) {}
+
+  sqlite3_stmt* stmt_;
+  const SqliteTable& table_;
+  int next_ = 1;  // SQLite parameters count from 1
+};
+
+// The untyped part of the sink: the connection (WAL journal, busy timeout, fsync on
+// commit), the table (created when missing, else checked against the columns), the
+// prepared statements and the transaction of one batch.
+class SqliteTable {
+ public:
+  // Throws std::invalid_argument for bad column names or key count, std::runtime_error
+  // naming the file or the table and column when the database cannot be opened or the
+  // existing table does not match.
+  SqliteTable(std::string db_path, std::string table, std::vector<std::string> columns,
+              const std::vector<SqlType>& types, SinkMode mode, std::size_t key_columns,
+              std::string sink_id);
+  ~SqliteTable();
+  SqliteTable(const SqliteTable&) = delete;
+  SqliteTable& operator=(const SqliteTable&) = delete;
+
+  // The newest batch time committed under this sink's id, if any.
+  std::optional<std::int64_t> committed_batch_time() const;
+
+  // One transaction (BEGIN IMMEDIATE, so two writers on one file take turns): if
+  // batch_time_ms is after the recorded progress, write_rows(row) inserts the rows and the
+  // progress is moved to batch_time_ms; else nothing is written. Returns whether it wrote.
+  // Any error rolls the whole batch back; SQLite's errors are rethrown as
+  // std::runtime_error with SQLite's message and the table's name.
+  bool write_batch(std::int64_t batch_time_ms, const std::function<void(SqliteRow&)>& write_rows);
+
+  const std::string& column_name(std::size_t i) const { return columns_.at(i); }
+  // std::runtime_error naming the file and the table, with SQLite's message.
+  [[noreturn]] void fail(const std::string& what) const;
+  [[noreturn]] void fail(const std::string& what, const std::string& sqlite_message) const;
+
+ private:
+  void exec(const char* sql, const char* what);
+  void check_schema(const std::vector<SqlType>& types);
+  sqlite3_stmt* prepare(const std::string& sql, const char* what);
+  std::optional<std::int64_t> read_progress() const;
+
+  const std::string db_path_;
+  const std::string table_;
+  const std::vector<std::string> columns_;
+  const std::string sink_id_;
+  // Everything below is used only under mutex_: batches of one output run one after the
+  // other, but a sink copied into several outputs shares this connection.
+  mutable std::mutex mutex_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* read_progress_ = nullptr;
+  sqlite3_stmt* write_progress_ = nullptr;
+};
+
+}  // namespace detail
+
+template <class T>
+class SqliteSink {
+  using Columns = detail::SqlColumns<std::remove_cv_t<T>>;
+
+ public:
+  // columns: one name per flattened field of T, in order. upsert: the first key_columns
+  // columns are the key. sink_id names this output's row in rill_progress (empty: the
+  // table's name); two outputs writing one table need different ids.
+  SqliteSink(std::string db_path, std::string table, std::vector<std::string> columns,
+             SinkMode mode = SinkMode::append, std::size_t key_columns = 1,
+             std::string sink_id = {})
+      : table_(open(std::move(db_path), std::move(table), std::move(columns), mode, key_columns,
+                    std::move(sink_id))) {}
+
+  // The foreach_rdd callback. Copies share one connection.
+  void operator()(const Rdd<T>& rdd, Time batch_time) const {
+    const std::int64_t t = batch_time.count();
+    // A re-run batch that is already in the database is not even computed. The check is
+    // repeated inside the transaction, which is what makes it exactly-once.
+    if (auto done = table_->committed_batch_time(); done && t <= *done) return;
+    const std::vector<T> rows = rdd.collect();
+    table_->write_batch(t, [&rows](detail::SqliteRow& row) {
+      for (const auto& e : rows) {
+        Columns::bind(e, row);
+        row.insert();
+      }
+    });
+  }
+
+  std::optional<Time> committed_batch_time() const {
+    auto t = table_->committed_batch_time();
+    return t ? std::optional<Time>(Time{*t}) : std::nullopt;
+  }
+
+ private:
+  static std::shared_ptr<detail::SqliteTable> open(std::string db_path, std::string table,
+                                                   std::vector<std::string> columns, SinkMode mode,
+                                                   std::size_t key_columns, std::string sink_id) {
+    if (columns.size() != Columns::arity)
+      throw std::invalid_argument("SqliteSink: table '" + table + "': " +
+                                  std::to_string(columns.size()) + " column names given for " +
+                                  std::to_string(Columns::arity) + " columns of the element type");
+    std::vector<detail::SqlType> types;
+    Columns::types(types);
+    return std::make_shared<detail::SqliteTable>(std::move(db_path), std::move(table),
+                                                 std::move(columns), types, mode, key_columns,
+                                                 std::move(sink_id));
+  }
+
+  std::shared_ptr<detail::SqliteTable> table_;
+};
+
+}  // namespace rill
