@@ -233,37 +233,61 @@ TEST_F(SqliteSinkTest, ARepeatedBatchTimeWritesNothingTwiceAlsoAfterARestart) {
             (std::vector<std::string>{"big|300", "events_copy|100", "events|200"}));
 }
 
-TEST_F(SqliteSinkTest, WindowedCountsUpsertedFromForeachRdd) {
+TEST_F(SqliteSinkTest, WindowedCountsFromForeachRddSurviveARunThatIsReplayed) {
   using KV = std::pair<std::string, long>;
   const std::vector<std::vector<std::string>> words{
       {"a", "b", "a"}, {"c"}, {}, {"a", "c", "c", "d"}, {"b"}, {}, {}, {"e", "a"}};
   constexpr Duration interval = 100ms;
-  auto clock = std::make_shared<ManualClock>();
-  StreamingContext ssc(ctx_, interval, clock);
-  ssc.checkpoint((dir_ / "ckpt").string());
-  std::deque<Rdd<std::string>> queue;
-  for (const auto& b : words) queue.push_back(ctx_.parallelize(b, 2));
-  ssc.queue_stream(queue)
-      .map([](const std::string& w) {
+  constexpr std::size_t crash_after = 5;  // batches the first run completes
+
+  // What the tables must hold once batches 0..b have been written once each.
+  auto expected_windows = [&](std::size_t b) {
+    std::map<std::string, long> counts;  // every key seen, with its count over the window
+    for (std::size_t i = 0; i <= b; ++i)
+      for (const auto& w : words[i]) counts.try_emplace(w, 0);
+    for (std::size_t i = b >= 2 ? b - 2 : 0; i <= b; ++i)
+      for (const auto& w : words[i]) ++counts[w];
+    return reference_rows(std::vector<KV>(counts.begin(), counts.end()));
+  };
+  auto expected_words = [&](std::size_t b) {
+    std::vector<std::string> all;
+    for (std::size_t i = 0; i <= b; ++i) all.insert(all.end(), words[i].begin(), words[i].end());
+    return reference_rows(all);
+  };
+
+  // One process: a ManualClock context from time 0 over the same input, with the window
+  // counts upserted and the raw words appended (where a duplicate would show).
+  auto run = [&](std::size_t batches, const std::string& ckpt, std::size_t already_written) {
+    auto clock = std::make_shared<ManualClock>();
+    StreamingContext ssc(ctx_, interval, clock);
+    ssc.checkpoint((dir_ / ckpt).string());
+    std::deque<Rdd<std::string>> queue;
+    for (const auto& b : words) queue.push_back(ctx_.parallelize(b, 2));
+    auto in = ssc.queue_stream(queue);
+    in.map([](const std::string& w) {
         return KV{w, 1L};
       })
-      .reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 3 * interval, interval)
-      .foreach_rdd(SqliteSink<KV>(db_path_, "window_counts", {"word", "n"}, SinkMode::upsert));
-  ssc.start();
-  std::map<std::string, long> reference;  // every key seen, with its count over the window
-  for (std::size_t b = 0; b < words.size(); ++b) {
-    clock->advance(interval);
-    ssc.await_batch_completed(clock->now());
-    for (auto& [w, n] : reference) n = 0;
-    for (std::size_t i = b >= 2 ? b - 2 : 0; i <= b; ++i)
-      for (const auto& w : words[i]) ++reference[w];
-    EXPECT_EQ(table("window_counts"),
-              reference_rows(std::vector<KV>(reference.begin(), reference.end())))
-        << "after batch " << b;
-  }
-  ssc.stop(false, false);
-  EXPECT_EQ(Db(db_path_).rows("SELECT batch_time_ms FROM rill_progress"),
-            std::vector<std::string>{std::to_string(words.size() * 100)});
+        .reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 3 * interval, interval)
+        .foreach_rdd(SqliteSink<KV>(db_path_, "window_counts", {"word", "n"}, SinkMode::upsert));
+    in.foreach_rdd(SqliteSink<std::string>(db_path_, "words", {"w"}));
+    ssc.start();
+    for (std::size_t b = 0; b < batches; ++b) {
+      clock->advance(interval);
+      ssc.await_batch_completed(clock->now());
+      // A replayed batch writes nothing: the tables stay as the first run left them.
+      const std::size_t newest = std::max(b + 1, already_written) - 1;
+      EXPECT_EQ(table("window_counts"), expected_windows(newest)) << "after batch " << b;
+      EXPECT_EQ(table("words"), expected_words(newest)) << "after batch " << b;
+    }
+    ssc.stop(false, false);
+  };
+  run(crash_after, "ckpt1", 0);
+  // The process is rebuilt and runs every batch again from the start, as a restart
+  // without a checkpoint would: only the batches after the crash are written.
+  run(words.size(), "ckpt2", crash_after);
+  EXPECT_EQ(Db(db_path_).rows("SELECT * FROM rill_progress"),
+            (std::vector<std::string>{"window_counts|" + std::to_string(words.size() * 100),
+                                      "words|" + std::to_string(words.size() * 100)}));
 }
 
 TEST_F(SqliteSinkTest, ConcurrentSinksOnOneFileTakeTurns) {
