@@ -54,6 +54,13 @@ class WatermarkTracker : public DStreamNode<WatermarkState> {
     return std::nullopt;
   }
 
+  std::optional<WatermarkReport> watermark_report(Time t) const override {
+    auto s = reported(t);
+    if (!s) return WatermarkReport{};
+    return WatermarkReport{s->late,
+                           s->after == Time::min() ? std::nullopt : std::optional<Time>(s->after)};
+  }
+
   std::optional<std::string> requires_checkpoint() const override {
     return std::string("with_watermark");
   }

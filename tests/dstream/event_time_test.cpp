@@ -134,6 +134,7 @@ void check_against_reference(const Case& c, OutputMode mode, int batches, unsign
   auto l = late.batches();
   auto w = wms.batches();
   ASSERT_EQ(w.size(), static_cast<std::size_t>(batches));
+  std::size_t emitted = 0, late_total = 0;
   for (int b = 0; b < batches; ++b) {
     const Time t{(b + 1) * c.interval};
     SCOPED_TRACE("batch " + std::to_string(t.count()) + " ms");
@@ -141,7 +142,12 @@ void check_against_reference(const Case& c, OutputMode mode, int batches, unsign
     EXPECT_EQ(w[t], std::vector<Time>{expect.watermark});
     EXPECT_EQ(l[t], expect.late);
     EXPECT_EQ(g[t], expect.out);
+    emitted += expect.out.size();
+    late_total += expect.late.size();
   }
+  // The input exercises what it is meant to.
+  EXPECT_GT(emitted, 10u);
+  EXPECT_GT(late_total, 5u);
 }
 
 TEST(EventTime, WindowsMatchReferenceInBothModes) {
@@ -299,6 +305,134 @@ TEST(EventTime, ThrowingTimestampFunctionFailsTheBatch) {
     EXPECT_NE(std::string(e.what()).find("bad timestamp"), std::string::npos) << e.what();
   }
   h.ssc.stop();
+}
+
+// Per-batch results of the recovery pipeline, shared by the run before and after a crash.
+struct RecoveryOutputs {
+  std::mutex m;
+  std::map<Time, std::vector<Out>> append, update;
+  std::map<Time, std::vector<Rec>> late;
+  std::map<Time, std::vector<Time>> watermarks;
+};
+
+StreamingContext build_event_time(Context ctx, std::shared_ptr<ManualClock> clock,
+                                  const std::vector<std::vector<Rec>>& data, std::size_t first,
+                                  RecoveryOutputs& out) {
+  StreamingContext ssc(ctx, 100ms, clock);
+  std::deque<Rdd<Rec>> q;
+  for (std::size_t i = first; i < data.size(); ++i) q.push_back(ctx.parallelize(data[i], 2));
+  auto timed = ssc.queue_stream(std::move(q))
+                   .with_watermark([](const Rec& r) { return Time{r.first}; }, 150ms);
+  auto kv = timed.map([](const Rec& r) { return KV{r.second, value_of(r)}; });
+  auto record = [&out](auto member) {
+    return [&out, member](const auto& rdd, Time t) {
+      auto v = sorted(rdd.collect());
+      std::lock_guard lock(out.m);
+      (out.*member)[t] = std::move(v);
+    };
+  };
+  kv.reduce_by_key_and_window(std::plus<>{}, 400ms, 100ms)
+      .foreach_rdd(record(&RecoveryOutputs::append));
+  kv.reduce_by_key_and_window(std::plus<>{}, 300ms, 300ms, OutputMode::update)
+      .foreach_rdd(record(&RecoveryOutputs::update));
+  timed.late_records().foreach_rdd(record(&RecoveryOutputs::late));
+  timed.watermarks().foreach_rdd(record(&RecoveryOutputs::watermarks));
+  return ssc;
+}
+
+class EventTimeRecovery : public ::testing::TestWithParam<int> {};
+
+// GetParam(): batches completed before the crash. Windows, late records and watermarks
+// after get_or_create equal an uninterrupted run's (the serial reference).
+TEST_P(EventTimeRecovery, WatermarkAndWindowsContinueAfterACrash) {
+  const int crash_after = GetParam();
+  constexpr int kTotal = 18;
+  const auto data = make_input(kTotal, 100, 100, 400, 150, 21);
+  TempDir dir;
+  Context ctx(Config{.parallelism = 2});
+  RecoveryOutputs first, second;
+  {
+    auto clock = std::make_shared<ManualClock>();
+    auto ssc = StreamingContext::get_or_create(
+        dir.str(), [&] { return build_event_time(ctx, clock, data, 0, first); });
+    ssc.start();
+    for (int i = 1; i <= crash_after; ++i) {
+      clock->advance(100ms);
+      ssc.await_batch_completed(Time{100 * i});
+    }
+  }  // crash: destroyed without a graceful stop
+  const int restart_at = crash_after + 3;
+  auto clock = std::make_shared<ManualClock>(Time{100 * restart_at + 40});
+  auto ssc = StreamingContext::get_or_create(dir.str(), [&] {
+    return build_event_time(ctx, clock, data, static_cast<std::size_t>(crash_after), second);
+  });
+  ssc.start();
+  ssc.await_batch_completed(Time{100 * restart_at});
+  for (int i = restart_at + 1; i <= kTotal; ++i) {
+    clock->advance(100ms);
+    ssc.await_batch_completed(Time{100 * i});
+  }
+  ssc.stop();
+
+  Reference append{400, 100, 150, OutputMode::append, {}, {}, {}, {}, {}};
+  Reference update{300, 300, 150, OutputMode::update, {}, {}, {}, {}, {}};
+  std::lock_guard lock1(first.m), lock2(second.m);
+  for (int i = 1; i <= kTotal; ++i) {
+    const Time t{100 * i};
+    SCOPED_TRACE("batch " + std::to_string(t.count()) + " ms");
+    auto& out = i <= crash_after ? first : second;
+    const auto& recs = data[static_cast<std::size_t>(i - 1)];
+    auto a = append.run(recs);
+    auto u = update.run(recs);
+    EXPECT_EQ(out.append[t], a.out);
+    EXPECT_EQ(out.update[t], u.out);
+    EXPECT_EQ(out.late[t], a.late);
+    EXPECT_EQ(out.watermarks[t], std::vector<Time>{a.watermark});
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CrashPoints, EventTimeRecovery, ::testing::Values(1, 4, 7));
+
+// Records every completed batch's BatchInfo.
+class BatchRecorder final : public StreamingListener {
+ public:
+  void on_batch_completed(const BatchInfo& info) override {
+    std::lock_guard lock(m_);
+    infos_[info.batch_time] = info;
+  }
+  std::map<Time, BatchInfo> infos() const {
+    std::lock_guard lock(m_);
+    return infos_;
+  }
+
+ private:
+  mutable std::mutex m_;
+  std::map<Time, BatchInfo> infos_;
+};
+
+TEST(EventTime, BatchInfoCountsLateRecordsAndTakesTheSmallestWatermark) {
+  const std::vector<std::vector<Rec>> input{{}, {{500, 0}}, {{100, 0}, {350, 1}}};
+  StreamHarness h;
+  TempDir dir;
+  h.ssc.checkpoint(dir.str());
+  BatchRecorder rec;
+  h.ssc.add_listener(rec);
+  auto in = h.ssc.queue_stream(h.queue_of(input));
+  auto ts = [](const Rec& r) { return Time{r.first}; };
+  in.with_watermark(ts, 100ms).late_records().foreach_rdd([](const Rdd<Rec>&) {});
+  in.with_watermark(ts, 300ms).late_records().foreach_rdd([](const Rdd<Rec>&) {});
+  h.ssc.start();
+  h.run_batches(3);
+  h.ssc.stop();
+  auto infos = rec.infos();
+  ASSERT_EQ(infos.size(), 3u);
+  EXPECT_EQ(infos[100ms].num_late_records, 0);
+  EXPECT_FALSE(infos[100ms].watermark.has_value());  // no record yet
+  EXPECT_EQ(infos[200ms].num_late_records, 0);
+  EXPECT_EQ(infos[200ms].watermark, std::optional<Time>(200ms));  // min(400, 200)
+  // 100 and 350 are below 400 (delay 100); 100 is below 200 (delay 300).
+  EXPECT_EQ(infos[300ms].num_late_records, 3);
+  EXPECT_EQ(infos[300ms].watermark, std::optional<Time>(200ms));
 }
 
 }  // namespace rill::test::event_time
