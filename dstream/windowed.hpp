@@ -3,7 +3,9 @@
 // values; the operators that make them are in event_time_window.hpp.
 #pragma once
 #include <compare>
+#include <ostream>
 #include <rill/dstream/time.hpp>
+#include <rill/rdd/text_format.hpp>
 
 namespace rill {
 
@@ -17,6 +19,12 @@ struct Windowed {
 
   friend bool operator==(const Windowed&, const Windowed&) = default;
   friend auto operator<=>(const Windowed&, const Windowed&) = default;
+  // print() and save_as_text_files: "([start,end),value)" in ms, the value as pairs print.
+  friend std::ostream& operator<<(std::ostream& os, const Windowed& w) {
+    os << "([" << w.start.count() << ',' << w.end.count() << "),";
+    detail::write_text(os, w.value);
+    return os << ')';
+  }
 };
 
 // append: each (window, key) once, when the watermark closes the window, final value.

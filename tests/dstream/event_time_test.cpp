@@ -226,7 +226,9 @@ TEST(EventTime, IdleStreamKeepsNoWatermarkAndEmitsNothing) {
   h.ssc.checkpoint(dir.str());
   auto timed = h.ssc.queue_stream(h.queue_of(std::vector<std::vector<Rec>>{}))
                    .with_watermark([](const Rec& r) { return Time{r.first}; }, 0ms);
-  Collector<Windowed<std::int64_t>> counts(timed.count_by_window(100ms, 100ms));
+  auto windows = timed.count_by_window(100ms, 100ms);
+  Collector<Windowed<std::int64_t>> counts(windows);
+  windows.print();  // Windowed has a text form
   Collector<Time> wms(timed.watermarks());
   Collector<Rec> late(timed.late_records());
   h.ssc.start();
@@ -305,6 +307,42 @@ TEST(EventTime, ThrowingTimestampFunctionFailsTheBatch) {
     EXPECT_NE(std::string(e.what()).find("bad timestamp"), std::string::npos) << e.what();
   }
   h.ssc.stop();
+}
+
+TEST(EventTime, StateIsFreedOnceTheWatermarkPassesAWindowsEnd) {
+  for (auto mode : {OutputMode::append, OutputMode::update}) {
+    const std::vector<std::vector<Rec>> input{{{10, 0}, {20, 1}}, {{500, 0}}, {}, {}};
+    StreamHarness h;
+    TempDir dir;
+    h.ssc.checkpoint(dir.str());
+    h.ssc.remember(10s);  // keep every batch's state for the checks below
+    auto timed = h.ssc.queue_stream(h.queue_of(input))
+                     .with_watermark([](const Rec& r) { return Time{r.first}; }, 0ms);
+    auto sums = timed.map([](const Rec& r) {
+                       return KV{r.second, 1};
+                     })
+                    .reduce_by_key_and_window(std::plus<>{}, 100ms, 100ms, mode);
+    sums.foreach_rdd([](const Rdd<Out>&) {});
+    h.ssc.start();
+    h.run_batches(4);
+    h.ssc.stop();
+    auto state =
+        std::dynamic_pointer_cast<detail::DStreamNode<std::pair<int, detail::Panes<long>>>>(
+            sums.node().parents().at(0));
+    ASSERT_TRUE(state);
+    auto keys_at = [&](Time t) { return state->slice(t, t).at(0).count(); };
+    EXPECT_EQ(keys_at(100ms), 2);  // keys 0 and 1
+    EXPECT_EQ(keys_at(200ms), 2);  // watermark in effect 20: nothing passed yet
+    EXPECT_EQ(keys_at(300ms), 1);  // 500: [0,100) is done, only key 0's [500,600) is left
+    EXPECT_EQ(keys_at(400ms), 1);
+  }
+}
+
+TEST(EventTime, WindowedPrintsAsStartEndAndValue) {
+  EXPECT_EQ(detail::to_text(Out{0ms, 200ms, {1, 3}}), "([0,200),(1,3))");
+  EXPECT_EQ(detail::to_text(Windowed<std::int64_t>{-100ms, 100ms, 2}), "([-100,100),2)");
+  EXPECT_LT((Out{0ms, 200ms, {1, 3}}), (Out{0ms, 200ms, {2, 1}}));
+  EXPECT_LT((Out{0ms, 200ms, {9, 9}}), (Out{100ms, 200ms, {1, 1}}));
 }
 
 // Per-batch results of the recovery pipeline, shared by the run before and after a crash.
