@@ -1,11 +1,8 @@
-// Event-time windows on an EventStream (Structured Streaming's groupBy(window(...), key)
-// with a watermark): reduce_by_key_and_window and count_by_window over windows
-// [k*slide, k*slide + length) of the records' own times. Records are pre-aggregated per
-// (key, pane), a pane being gcd(length, slide) long, so a record is reduced once however
-// many windows hold it; windows are combined from panes only when emitted. Per batch:
-// one shuffle of the batch's non-late records (map-side combined) into a keyed state of
-// panes, which is already partitioned and joins narrowly (like update_state_by_key).
-// The state forms a chain: checkpointed every 10 slides, and every slide for recovery.
+// Event-time windows on an EventStream (Structured Streaming's groupBy(window, key) with a
+// watermark): reduce_by_key_and_window and count_by_window over [k*slide, k*slide + length).
+// Cost: one map-side-combined shuffle per batch of the non-late records, reduced per (key,
+// pane of gcd(length, slide)), into a keyed state of panes that joins narrowly (like
+// update_state_by_key); windows are combined from panes only when emitted.
 #pragma once
 #include <algorithm>
 #include <numeric>

@@ -457,8 +457,12 @@ TEST(EventTime, BatchInfoCountsLateRecordsAndTakesTheSmallestWatermark) {
   h.ssc.add_listener(rec);
   auto in = h.ssc.queue_stream(h.queue_of(input));
   auto ts = [](const Rec& r) { return Time{r.first}; };
-  in.with_watermark(ts, 100ms).late_records().foreach_rdd([](const Rdd<Rec>&) {});
-  in.with_watermark(ts, 300ms).late_records().foreach_rdd([](const Rdd<Rec>&) {});
+  auto a = in.with_watermark(ts, 100ms);
+  auto b = in.with_watermark(ts, 300ms);
+  a.late_records().foreach_rdd([](const Rdd<Rec>&) {});
+  b.late_records().foreach_rdd([](const Rdd<Rec>&) {});
+  // Each with_watermark call has its own watermark.
+  Collector<Time> wa(a.watermarks()), wb(b.watermarks());
   h.ssc.start();
   h.run_batches(3);
   h.ssc.stop();
@@ -471,6 +475,8 @@ TEST(EventTime, BatchInfoCountsLateRecordsAndTakesTheSmallestWatermark) {
   // 100 and 350 are below 400 (delay 100); 100 is below 200 (delay 300).
   EXPECT_EQ(infos[300ms].num_late_records, 3);
   EXPECT_EQ(infos[300ms].watermark, std::optional<Time>(200ms));
+  EXPECT_EQ(wa.in_order(), (std::vector<std::vector<Time>>{{Time::min()}, {Time::min()}, {400ms}}));
+  EXPECT_EQ(wb.in_order(), (std::vector<std::vector<Time>>{{Time::min()}, {Time::min()}, {200ms}}));
 }
 
 }  // namespace rill::test::event_time
