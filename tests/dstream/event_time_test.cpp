@@ -76,7 +76,8 @@ struct Reference {
 // Out-of-order input around the batch's time, with records exactly on window boundaries,
 // exactly at the watermark in effect (not late) and just below it (late).
 std::vector<std::vector<Rec>> make_input(int batches, std::int64_t interval, std::int64_t slide,
-                                         std::int64_t length, std::int64_t delay, unsigned seed) {
+                                         std::int64_t length, std::int64_t delay, unsigned seed,
+                                         int keys = 3) {
   std::mt19937 rng(seed);
   Reference probe{length, slide, delay, OutputMode::append, {}, {}, {}, {}, {}};
   std::vector<std::vector<Rec>> out;
@@ -84,10 +85,10 @@ std::vector<std::vector<Rec>> make_input(int batches, std::int64_t interval, std
     std::vector<Rec> recs;
     if (b % 5 != 3) {  // some empty batches
       const std::int64_t now = (b + 1) * interval;
-      const int n = 2 + static_cast<int>(rng() % 6);
+      const int n = 2 + static_cast<int>(rng() % static_cast<unsigned>(2 * keys));
       for (int i = 0; i < n; ++i) {
         const auto back = static_cast<std::int64_t>(rng() % static_cast<unsigned>(3 * delay + 1));
-        recs.emplace_back(now - back, static_cast<int>(rng() % 3));
+        recs.emplace_back(now - back, static_cast<int>(rng() % static_cast<unsigned>(keys)));
       }
       recs.emplace_back(now / slide * slide, 1);                      // on a window start
       recs.emplace_back((now - length) / slide * slide + length, 2);  // on a window end
@@ -105,17 +106,19 @@ std::vector<std::vector<Rec>> make_input(int batches, std::int64_t interval, std
 
 struct Case {
   std::int64_t interval, length, slide, delay;
+  int keys = 3;
+  std::int64_t partitions = 3;  // of each input batch
 };
 
 void check_against_reference(const Case& c, OutputMode mode, int batches, unsigned seed) {
   SCOPED_TRACE("interval " + std::to_string(c.interval) + " length " + std::to_string(c.length) +
                " slide " + std::to_string(c.slide) + " delay " + std::to_string(c.delay) +
                (mode == OutputMode::append ? " append" : " update"));
-  const auto input = make_input(batches, c.interval, c.slide, c.length, c.delay, seed);
-  StreamHarness h{Duration{c.interval}};
+  const auto input = make_input(batches, c.interval, c.slide, c.length, c.delay, seed, c.keys);
+  StreamHarness h{Duration{c.interval}, Config{.parallelism = 2, .default_partitions = 4}};
   TempDir dir;
   h.ssc.checkpoint(dir.str());
-  auto timed = h.ssc.queue_stream(h.queue_of(input, 3))
+  auto timed = h.ssc.queue_stream(h.queue_of(input, c.partitions))
                    .with_watermark([](const Rec& r) { return Time{r.first}; }, Duration{c.delay});
   auto sums =
       timed.map([](const Rec& r) {
@@ -162,6 +165,12 @@ TEST(EventTime, WindowsMatchReferenceInBothModes) {
   for (const auto& c : cases)
     for (auto mode : {OutputMode::append, OutputMode::update})
       check_against_reference(c, mode, 24, seed++);
+}
+
+TEST(EventTime, ManyKeysOverManyPartitionsMatchReference) {
+  // Keys spread over the 4 reducers, inputs of 7 and of 1 partition (some empty).
+  check_against_reference({100, 600, 200, 300, 40, 7}, OutputMode::append, 20, 77);
+  check_against_reference({100, 600, 200, 300, 40, 1}, OutputMode::update, 20, 78);
 }
 
 TEST(EventTime, CountByWindowNeverEmitsZero) {
