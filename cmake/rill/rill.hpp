@@ -34,7 +34,7 @@
 #include <rill/dstream/count.hpp>
 #include <rill/dstream/count_by_window.hpp>
 #include <rill/dstream/dstream.hpp>
-#include <rill/dstream/event_stream.hpp>
+#include <rill/dstream/event_stream.hpp>  // and windowed.hpp
 #include <rill/dstream/event_time_window.hpp>
 #include <rill/dstream/foreach_rdd.hpp>
 #include <rill/dstream/map.hpp>
@@ -52,7 +52,6 @@
 #include <rill/dstream/update_state_by_key.hpp>
 #include <rill/dstream/watermark.hpp>
 #include <rill/dstream/window.hpp>
-#include <rill/dstream/windowed.hpp>
 // Sources and monitoring: socket_text_stream's options, the built-in listeners.
 #include <rill/io/json_batch_listener.hpp>
 #include <rill/io/progress_listener.hpp>
