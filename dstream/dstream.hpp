@@ -16,6 +16,9 @@
 namespace rill {
 
 template <class T>
+class EventStream;
+
+template <class T>
 class DStream {
  public:
   using value_type = T;
@@ -45,6 +48,10 @@ class DStream {
   // f(const Rdd<T>&, const Rdd<U>&) or f(const Rdd<T>&, const Rdd<U>&, Time) -> Rdd<R>.
   template <class U, class F>
   auto transform_with(const DStream<U>& other, F f) const;
+
+  // ---- event time (event_stream.hpp): ts_fn(const T&) -> Time, delay >= 0 ----
+  template <class F>
+  EventStream<T> with_watermark(F ts_fn, Duration delay) const;
 
   // ---- windows: length and slide are multiples of this stream's slide ----
   DStream<T> window(Duration length) const;

@@ -73,6 +73,13 @@ class DStreamBase {
   // Forgets generated RDDs no longer needed after batch t completed. The graph calls it
   // once per stream, so it does not recurse.
   virtual void clear_metadata(Time) {}
+  // Watermark streams (with_watermark): the late records of batch t and the watermark
+  // after it (none yet: std::nullopt inside). Other streams: nothing.
+  struct WatermarkReport {
+    std::int64_t late_records = 0;
+    std::optional<Time> watermark;
+  };
+  virtual std::optional<WatermarkReport> watermark_report(Time) const { return std::nullopt; }
   // Generated RDDs this stream still holds (for tests of bounded memory).
   virtual std::size_t retained_rdds() const { return 0; }
 

@@ -267,6 +267,28 @@ std::int64_t DStreamGraph::take_input_records(Time t) {
   return n;
 }
 
+DStreamBase::WatermarkReport DStreamGraph::watermark_report(Time t) const {
+  std::vector<std::shared_ptr<DStreamBase>> active;
+  {
+    std::lock_guard lock(mutex_);
+    active = active_;
+  }
+  DStreamBase::WatermarkReport total;
+  bool any = false, all_have_one = true;
+  for (auto& s : active) {
+    auto r = s->watermark_report(t);
+    if (!r) continue;
+    any = true;
+    total.late_records += r->late_records;
+    if (!r->watermark)
+      all_have_one = false;
+    else if (!total.watermark || *r->watermark < *total.watermark)
+      total.watermark = r->watermark;
+  }
+  if (!any || !all_have_one) total.watermark.reset();
+  return total;
+}
+
 std::size_t DStreamGraph::retained_rdds() const {
   std::vector<std::shared_ptr<DStreamBase>> active;
   {

@@ -72,6 +72,9 @@ class DStreamGraph {
   // Inputs report how many records they brought into batch t.
   void report_input(Time t, std::int64_t records);
   std::int64_t take_input_records(Time t);
+  // After batch t was generated: its late records and watermark over every watermark
+  // stream (BatchInfo's num_late_records and watermark).
+  DStreamBase::WatermarkReport watermark_report(Time t) const;
 
   // ---- errors of input streams that are not receivers (any thread) ----
   // Counts the error and posts on_stream_error to the listeners while the context runs

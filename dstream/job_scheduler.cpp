@@ -180,6 +180,9 @@ void JobScheduler::generate(Time t) {
   if (failure) report_error(failure);
   b->info.batch_time = t;
   b->info.num_records = graph_->take_input_records(t);
+  const auto event_time = graph_->watermark_report(t);
+  b->info.num_late_records = event_time.late_records;
+  b->info.watermark = event_time.watermark;
   b->info.submission_time = clock_->now();
   b->info.output_operations = b->jobs.size();
   std::lock_guard lock(mutex_);

@@ -21,6 +21,11 @@ struct BatchInfo {
   std::optional<Duration> processing_delay;
   std::optional<Duration> total_delay;
   std::size_t output_operations = 0;
+  // Event time, over every with_watermark stream: records of this batch below the
+  // watermark in effect, and the smallest watermark after the batch (none while any of
+  // those streams has none, or when there are none).
+  std::int64_t num_late_records = 0;
+  std::optional<Time> watermark;
 };
 
 struct ReceiverInfo {

@@ -36,6 +36,8 @@ void JsonBatchListener::on_batch_completed(const BatchInfo& info) {
   j["processing_delay_ms"] = millis(info.processing_delay);
   j["total_delay_ms"] = millis(info.total_delay);
   j["output_operations"] = info.output_operations;
+  j["late_records"] = info.num_late_records;
+  j["watermark_ms"] = info.watermark ? Json(info.watermark->count()) : Json(nullptr);
   write_line(dump(j));
 }
 

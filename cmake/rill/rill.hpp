@@ -34,6 +34,8 @@
 #include <rill/dstream/count.hpp>
 #include <rill/dstream/count_by_window.hpp>
 #include <rill/dstream/dstream.hpp>
+#include <rill/dstream/event_stream.hpp>  // and windowed.hpp
+#include <rill/dstream/event_time_window.hpp>
 #include <rill/dstream/foreach_rdd.hpp>
 #include <rill/dstream/map.hpp>
 #include <rill/dstream/map_with_state.hpp>
@@ -48,6 +50,7 @@
 #include <rill/dstream/text_file_stream.hpp>
 #include <rill/dstream/transform.hpp>
 #include <rill/dstream/update_state_by_key.hpp>
+#include <rill/dstream/watermark.hpp>
 #include <rill/dstream/window.hpp>
 // Sources, sinks and monitoring: socket_text_stream's options, the SQLite sink, the
 // built-in listeners.

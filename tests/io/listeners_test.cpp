@@ -48,6 +48,8 @@ BatchInfo completed_batch(Time t, std::int64_t records) {
   b.processing_delay = 17ms;
   b.total_delay = 20ms;
   b.output_operations = 2;
+  b.num_late_records = 4;
+  b.watermark = t - 500ms;
   return b;
 }
 
@@ -74,6 +76,8 @@ TEST_F(JsonBatchListenerTest, OneLinePerCompletedBatchAndPerReceiverError) {
   EXPECT_EQ(lines[0]["processing_delay_ms"], 17);
   EXPECT_EQ(lines[0]["total_delay_ms"], 20);
   EXPECT_EQ(lines[0]["output_operations"], 2);
+  EXPECT_EQ(lines[0]["late_records"], 4);
+  EXPECT_EQ(lines[0]["watermark_ms"], 500);
 
   EXPECT_EQ(lines[1]["event"], "receiver_error");
   EXPECT_EQ(lines[1]["stream_id"], 3);
@@ -85,6 +89,8 @@ TEST_F(JsonBatchListenerTest, OneLinePerCompletedBatchAndPerReceiverError) {
   EXPECT_TRUE(lines[2]["scheduling_delay_ms"].is_null());
   EXPECT_TRUE(lines[2]["processing_delay_ms"].is_null());
   EXPECT_TRUE(lines[2]["total_delay_ms"].is_null());
+  EXPECT_TRUE(lines[2]["watermark_ms"].is_null());
+  EXPECT_EQ(lines[2]["late_records"], 0);
 }
 
 TEST_F(JsonBatchListenerTest, OneLinePerStreamError) {
