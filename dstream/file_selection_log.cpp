@@ -1,25 +1,20 @@
+#include <rill/dstream/block_codec.hpp>
 #include <rill/dstream/file_selection_log.hpp>
 #include <rill/rdd/checked_file.hpp>
-#include <rill/rdd/serializer.hpp>
-#include <sstream>
 
 namespace rill::detail {
 namespace {
 
 constexpr FileKind kSeen{"RILLSEEN", 1, "text_file_stream progress snapshot"};
 
+// A list of names has the format of a received block of strings (block_codec.hpp).
 std::string encode_names(const std::vector<std::string>& names) {
-  std::ostringstream os(std::ios::binary);
-  Serializer<std::vector<std::string>>::write(os, names);
-  return std::move(os).str();
+  return encode_block(names);
 }
 
 std::vector<std::string> decode_names(const std::string& bytes, const std::filesystem::path& file) {
   try {
-    std::istringstream is(bytes, std::ios::binary);
-    auto names = Serializer<std::vector<std::string>>::read(is);
-    if (is.peek() != std::char_traits<char>::eof()) throw std::runtime_error("trailing bytes");
-    return names;
+    return decode_block<std::string>(bytes);
   } catch (const std::exception& e) {
     throw std::runtime_error("text_file_stream progress " + file.string() +
                              " is corrupt: " + e.what());
