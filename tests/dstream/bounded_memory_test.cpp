@@ -25,27 +25,17 @@ TEST(DStreamBoundedMemory, TenThousandBatchesKeepRetainedRddsAndCachedPartitions
   inverse.foreach_rdd([&](const Rdd<KV>& r) { last_inverse = sorted(r.collect()); });
   state.foreach_rdd([&](const Rdd<std::pair<int, long>>& r) { last_state = sorted(r.collect()); });
   h.ssc.start();
-  std::size_t retained_at_1000 = 0, cached_at_1000 = 0, max_retained = 0, max_cached = 0;
-  for (int i = 1; i <= 10000; ++i) {
-    h.clock->advance(10ms);
-    h.ssc.await_batch_completed(h.clock->now());
-    if (i >= 1000) {
-      max_retained = std::max(max_retained, h.ssc.retained_rdds());
-      max_cached = std::max(max_cached, h.ctx.cached_partitions());
-    }
-    if (i == 1000) {
-      retained_at_1000 = h.ssc.retained_rdds();
-      cached_at_1000 = h.ctx.cached_partitions();
-    }
-  }
+  const auto peaks = run_tracking_retention(h, 10000);
   h.ssc.stop();
   EXPECT_EQ(last_window.load(), 10);  // 5 batches of 2 records
   EXPECT_EQ(last_inverse, (std::vector<KV>{{1, 10}, {2, 10}}));
   EXPECT_EQ(last_state, (std::vector<std::pair<int, long>>{{1, 10000}, {2, 10000}}));
-  EXPECT_LE(max_retained, retained_at_1000 + 5) << "retained RDDs grow with the batch count";
-  EXPECT_LE(max_retained, 40u);
-  EXPECT_LE(max_cached, cached_at_1000 + 10) << "cached partitions grow with the batch count";
-  EXPECT_LE(max_cached, 60u);
+  EXPECT_LE(peaks.max_retained, peaks.retained_at_1000 + 5)
+      << "retained RDDs grow with the batch count";
+  EXPECT_LE(peaks.max_retained, 40u);
+  EXPECT_LE(peaks.max_cached, peaks.cached_at_1000 + 10)
+      << "cached partitions grow with the batch count";
+  EXPECT_LE(peaks.max_cached, 60u);
   // Old state checkpoints are deleted as newer ones complete; the deletions run on the
   // background checkpoint writer, which stop() drains (a loaded machine delays them).
   h.ssc.stop();

@@ -35,29 +35,19 @@ TEST(EventTimeBoundedMemory, TenThousandBatchesKeepPanesRetainedRddsAndCachedPar
       sums.node().parents().at(0));
   ASSERT_TRUE(state);
   h.ssc.start();
-  std::size_t retained_at_1000 = 0, cached_at_1000 = 0, max_retained = 0, max_cached = 0;
   std::size_t max_panes = 0;
-  for (int i = 1; i <= kBatches; ++i) {
-    h.clock->advance(10ms);
-    h.ssc.await_batch_completed(h.clock->now());
-    if (i >= 1000) {
-      max_retained = std::max(max_retained, h.ssc.retained_rdds());
-      max_cached = std::max(max_cached, h.ctx.cached_partitions());
-    }
-    if (i == 1000) {
-      retained_at_1000 = h.ssc.retained_rdds();
-      cached_at_1000 = h.ctx.cached_partitions();
-    }
-    if (i % 1000 == 0) {
-      const auto t = h.clock->now();
-      std::size_t panes = 0;
-      for (auto& [key, p] : state->slice(t, t).at(0).collect()) panes += p.size();
-      max_panes = std::max(max_panes, panes);
-    }
-  }
+  const auto peaks = run_tracking_retention(h, kBatches, [&](int i) {
+    if (i % 1000 != 0) return;
+    const auto t = h.clock->now();
+    std::size_t panes = 0;
+    for (auto& [key, p] : state->slice(t, t).at(0).collect()) panes += p.size();
+    max_panes = std::max(max_panes, panes);
+  });
   h.ssc.stop();
-  EXPECT_LE(max_retained, retained_at_1000 + 5) << "retained RDDs grow with the batch count";
-  EXPECT_LE(max_cached, cached_at_1000 + 10) << "cached partitions grow with the batch count";
+  EXPECT_LE(peaks.max_retained, peaks.retained_at_1000 + 5)
+      << "retained RDDs grow with the batch count";
+  EXPECT_LE(peaks.max_cached, peaks.cached_at_1000 + 10)
+      << "cached partitions grow with the batch count";
   // Open panes (20 ms each) span at most delay + length + the 30 ms disorder, per key.
   EXPECT_LE(max_panes, 8u * 10u) << "panes grow with the batch count";
   EXPECT_GT(emitted.load(), kBatches / 2 * 3) << "windows keep closing";

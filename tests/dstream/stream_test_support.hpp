@@ -209,4 +209,29 @@ struct StreamErrorRecorder : StreamingListener {
   std::vector<StreamErrorInfo> errors;
 };
 
+// What a long run retained: the RDDs the streams hold and the partitions the context
+// caches, at batch 1000 and at most from then on (bounded-memory tests).
+struct RetentionPeaks {
+  std::size_t retained_at_1000 = 0, cached_at_1000 = 0, max_retained = 0, max_cached = 0;
+};
+// Runs n batches one by one (interval each), calling after_batch(i) after batch i.
+inline RetentionPeaks run_tracking_retention(StreamHarness& h, int n,
+                                             const std::function<void(int)>& after_batch = {}) {
+  RetentionPeaks r;
+  for (int i = 1; i <= n; ++i) {
+    h.clock->advance(h.interval);
+    h.ssc.await_batch_completed(h.clock->now());
+    if (i >= 1000) {
+      r.max_retained = std::max(r.max_retained, h.ssc.retained_rdds());
+      r.max_cached = std::max(r.max_cached, h.ctx.cached_partitions());
+    }
+    if (i == 1000) {
+      r.retained_at_1000 = h.ssc.retained_rdds();
+      r.cached_at_1000 = h.ctx.cached_partitions();
+    }
+    if (after_batch) after_batch(i);
+  }
+  return r;
+}
+
 }  // namespace rill::test
