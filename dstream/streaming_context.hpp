@@ -18,6 +18,8 @@
 #include <rill/dstream/job_scheduler.hpp>
 #include <rill/dstream/receiver.hpp>
 #include <rill/dstream/streaming_listener.hpp>
+#include <rill/io/mqtt_message.hpp>
+#include <rill/io/mqtt_options.hpp>
 #include <rill/io/socket_options.hpp>
 #include <rill/rdd/context.hpp>
 #include <string>
@@ -52,6 +54,11 @@ class StreamingContext {
   // 1-65535 is std::invalid_argument, here rather than at start().
   DStream<std::string> socket_text_stream(const std::string& host, int port,
                                           SocketTextOptions options = {});
+  // Messages on an MQTT topic filter (implemented in io/mqtt_stream.cpp, on libmosquitto):
+  // broker_uri "mqtt://host[:port]" or "tcp://host[:port]", qos 0-2. A bad URI, topic
+  // filter, QoS or option is std::invalid_argument naming it, here rather than at start().
+  DStream<MqttMessage> mqtt_stream(const std::string& broker_uri, const std::string& topic,
+                                   int qos = 1, MqttOptions options = {});
   // Lines of the files that appear in dir (see text_file_stream.hpp for the rules);
   // new_files_only = false: the first batch also reads the files already there.
   DStream<std::string> text_file_stream(const std::string& dir, bool new_files_only = true);

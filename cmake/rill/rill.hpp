@@ -55,6 +55,8 @@
 // Sources, sinks and monitoring: socket_text_stream's options, the SQLite sink, the
 // built-in listeners.
 #include <rill/io/json_batch_listener.hpp>
+#include <rill/io/mqtt_message.hpp>
+#include <rill/io/mqtt_options.hpp>
 #include <rill/io/progress_listener.hpp>
 #include <rill/io/socket_options.hpp>
 #include <rill/io/sqlite_sink.hpp>
