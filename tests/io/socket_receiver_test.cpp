@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "io/loopback_port.hpp"
+
 namespace rill::test {
 namespace {
 
@@ -180,13 +182,6 @@ void write_all(tcp::socket& s, std::string_view bytes) {
   asio::write(s, asio::buffer(bytes.data(), bytes.size()), ec);
 }
 
-// A port nobody listens on (bound once, then released).
-int free_port() {
-  asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
 SocketTextOptions fast_retry(std::size_t max_line_bytes = 1 << 20) {
   return SocketTextOptions{
       .max_line_bytes = max_line_bytes, .initial_backoff = 5ms, .max_backoff = 50ms};
@@ -276,7 +271,7 @@ TEST(SocketReceiver, ReconnectsWhenTheServerComesBack) {
 }
 
 TEST(SocketReceiver, KeepsRetryingUntilAServerAppears) {
-  const int port = free_port();
+  const int port = free_loopback_port();
   detail::SocketReceiver receiver("127.0.0.1", port, fast_retry());
   FakeSink sink;
   RunningReceiver running(receiver, sink);
@@ -335,7 +330,7 @@ TEST(SocketReceiver, StopWhileWaitingToReconnectReturnsPromptly) {
   auto options = fast_retry();
   options.initial_backoff = 30s;  // the receiver sits in its backoff wait
   options.max_backoff = 30s;
-  detail::SocketReceiver receiver("127.0.0.1", free_port(), options);
+  detail::SocketReceiver receiver("127.0.0.1", free_loopback_port(), options);
   FakeSink sink;
   RunningReceiver running(receiver, sink);
   ASSERT_TRUE(sink.wait_for([&] { return receiver.failed_connects() >= 1; }));
@@ -354,7 +349,7 @@ TEST(SocketReceiver, StopWhileConnectingToAnUnroutableAddressReturnsPromptly) {
 
 TEST(SocketReceiver, IsStoppedAloneEndsTheLoop) {
   // A supervisor that only flips is_stopped() and waits for on_start to return.
-  detail::SocketReceiver receiver("127.0.0.1", free_port(), fast_retry());
+  detail::SocketReceiver receiver("127.0.0.1", free_loopback_port(), fast_retry());
   FakeSink sink;
   RunningReceiver running(receiver, sink);
   ASSERT_TRUE(sink.wait_for([&] { return receiver.failed_connects() >= 1; }));
@@ -363,7 +358,7 @@ TEST(SocketReceiver, IsStoppedAloneEndsTheLoop) {
 
 TEST(SocketReceiver, CanBeStartedAgainAfterStop) {
   // As the supervisor's restart does: on_stop, then on_start again on the same object.
-  const int port = free_port();
+  const int port = free_loopback_port();
   detail::SocketReceiver receiver("127.0.0.1", port, fast_retry());
   FakeSink sink;
   {
