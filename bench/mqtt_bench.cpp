@@ -47,7 +47,6 @@ void queue_backlog(const std::string& client_id, std::int64_t n) {
   mosquitto_disconnect(m);
   mosquitto_loop(m, 10, 1);
   mosquitto_destroy(m);
-  mosquitto_lib_cleanup();
   rill::test::MqttPublisher pub(broker().port(), "rill-bench-publisher");
   const std::string payload(kPayloadBytes, 'p');
   for (std::int64_t i = 0; i < n; ++i) pub.publish(kTopic, payload, 1);
@@ -99,7 +98,6 @@ void BM_MqttSource_twin(benchmark::State& state) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     mosquitto_disconnect(m);
     mosquitto_destroy(m);
-    mosquitto_lib_cleanup();
     if (static_cast<std::int64_t>(sink.got.size()) < n)
       state.SkipWithError("twin: messages missing");
     report(state, n, seconds, "twin");

@@ -67,8 +67,7 @@ void generate(const Options& o, const std::atomic<bool>& stop) {
   }
   mosquitto_disconnect(m);
   mosquitto_loop_stop(m, false);
-  mosquitto_destroy(m);
-  mosquitto_lib_cleanup();
+  mosquitto_destroy(m);  // no mosquitto_lib_cleanup: the receiver still uses the library
 }
 
 std::atomic<bool> g_stop{false};

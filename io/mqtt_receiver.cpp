@@ -146,10 +146,15 @@ class MqttSession {
   }
 
   void on_suback(int n, const int* granted) {
-    for (int i = 0; i < n; ++i)
-      if (granted[i] > 2)  // 0x80: the broker refused the subscription
-        r_.report_error(r_.name() + ": broker " + r_.uri_ + " refused the subscription to '" +
-                        r_.topic_ + "'");
+    for (int i = 0; i < n; ++i) {
+      if (granted[i] <= 2) {
+        r_.subscriptions_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      // 0x80: the broker refused the subscription (an ACL, say)
+      r_.report_error(r_.name() + ": broker " + r_.uri_ + " refused the subscription to '" +
+                      r_.topic_ + "'");
+    }
   }
 
   void on_message(const mosquitto_message& m) {

@@ -39,6 +39,8 @@ class MqttReceiver final : public Receiver<MqttMessage> {
   std::uint64_t reconnects() const { return reconnects_.load(std::memory_order_relaxed); }
   std::uint64_t failed_connects() const { return failed_connects_.load(std::memory_order_relaxed); }
   std::uint64_t connection_losses() const { return losses_.load(std::memory_order_relaxed); }
+  // Subscriptions the broker granted (one per session): from then on it queues for us.
+  std::uint64_t subscriptions() const { return subscriptions_.load(std::memory_order_relaxed); }
 
   const std::string& topic() const { return topic_; }
   const std::string& client_id() const { return options_.client_id; }
@@ -60,6 +62,7 @@ class MqttReceiver final : public Receiver<MqttMessage> {
   std::atomic<std::uint64_t> reconnects_{0};
   std::atomic<std::uint64_t> failed_connects_{0};
   std::atomic<std::uint64_t> losses_{0};
+  std::atomic<std::uint64_t> subscriptions_{0};
 };
 
 }  // namespace rill::detail

@@ -57,8 +57,7 @@ struct IotRun {
     receiver = owned.get();
     iot::build_pipeline(ssc.receiver_stream(std::move(owned)), options);
     ssc.start();
-    wait_for([&] { return receiver->state() == detail::MqttState::connected; });
-    std::this_thread::sleep_for(100ms);  // the SUBACK
+    wait_for([&] { return receiver->subscriptions() >= 1; });
   }
   template <class Pred>
   void wait_for(Pred pred) {
