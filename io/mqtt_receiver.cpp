@@ -117,8 +117,12 @@ class MqttSession {
  private:
   bool connect() {
     r_.state_.store(MqttState::connecting, std::memory_order_relaxed);
-    const int rc = mosquitto_connect(mosq_, r_.broker_.host.c_str(), r_.broker_.port,
-                                     r_.options_.keepalive_seconds);
+    refused_ = false;
+    // Non-blocking (only the name lookup blocks): a broker host that drops packets must
+    // not hold stop() for the kernel's connect timeout. The TCP handshake and the
+    // CONNACK complete inside mosquitto_loop; a failure there is a failed connect.
+    const int rc = mosquitto_connect_async(mosq_, r_.broker_.host.c_str(), r_.broker_.port,
+                                           r_.options_.keepalive_seconds);
     if (rc == MOSQ_ERR_SUCCESS) {
       tcp_open_ = true;  // the session counts from CONNACK, in on_connack
       return true;
@@ -130,6 +134,7 @@ class MqttSession {
   void on_connack(int rc) {
     if (rc != 0) {
       // Refused (bad credentials, client id): mosquitto_loop fails next and we back off.
+      refused_ = true;
       failed("broker " + r_.uri_ + " refused the connection: " + mosquitto_connack_string(rc));
       return;
     }
@@ -192,11 +197,13 @@ class MqttSession {
   void connection_lost(int rc) {
     flush();
     tcp_open_ = false;
-    r_.losses_.fetch_add(1, std::memory_order_relaxed);
-    // A refused CONNACK was reported in on_connack already.
-    if (r_.state_.load(std::memory_order_relaxed) == MqttState::connected)
+    if (r_.state_.load(std::memory_order_relaxed) == MqttState::connected) {
+      r_.losses_.fetch_add(1, std::memory_order_relaxed);
       r_.report_error(r_.name() + ": connection to " + r_.uri_ + " lost: " + error_text(rc) +
                       "; reconnecting");
+    } else if (!refused_) {  // a refused CONNACK was reported in on_connack already
+      failed("cannot connect to " + r_.uri_ + ": " + error_text(rc));
+    }
     wait_backoff();
   }
 
@@ -222,6 +229,7 @@ class MqttSession {
   mosquitto* mosq_ = nullptr;
   bool tcp_open_ = false;  // mosquitto_connect succeeded and no loop error since
   bool failing_ = false;   // the last connect attempt failed
+  bool refused_ = false;   // this attempt's CONNACK refused the connection
   const std::chrono::milliseconds initial_backoff_;
   const std::chrono::milliseconds max_backoff_;
   std::chrono::milliseconds backoff_;

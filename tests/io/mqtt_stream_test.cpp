@@ -278,6 +278,25 @@ TEST(MqttStream, BrokerDownAtStartIsRetriedAndReportedThenConsumed) {
   EXPECT_EQ(receiver->state(), detail::MqttState::stopped);
 }
 
+// A broker address that drops packets (or is unreachable): the connect does not block the
+// receiver thread, so stop() returns at once rather than after the kernel's timeout.
+TEST(MqttStream, StopReturnsPromptlyWhileABrokerDoesNotAnswer) {
+  Context ctx(Config{.parallelism = 1});
+  auto clock = std::make_shared<ManualClock>();
+  StreamingContext ssc(ctx, 100ms, clock);
+  auto owned = std::make_unique<detail::MqttReceiver>("mqtt://10.255.255.1:1883", "t", 1);
+  auto* receiver = owned.get();
+  collect_into(ssc.receiver_stream(std::move(owned)), std::make_shared<MqttCollected>());
+  ssc.start();
+  ASSERT_TRUE(run_batches_until(ssc, *clock, 100ms,
+                                [&] { return receiver->state() != detail::MqttState::stopped; }));
+  std::this_thread::sleep_for(200ms);  // connecting, or backing off after ENETUNREACH
+  const auto t0 = std::chrono::steady_clock::now();
+  ssc.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_EQ(receiver->connections(), 0u);
+}
+
 // Payloads are bytes: invalid UTF-8 passes through unchanged (parsing is the job's, see
 // the iot_monitor example); one over max_payload_bytes is skipped, counted, reported.
 TEST(MqttStream, OversizedPayloadsAreSkippedAndReportedInvalidUtf8PassesThrough) {
