@@ -72,6 +72,31 @@ struct ReceiverErrors : StreamingListener {
   }
 };
 
+// A started stream of one MqttReceiver on a manual clock, with its output and errors.
+struct MqttRun {
+  MqttRun(const std::string& uri, const std::string& topic, int qos, MqttOptions options = {})
+      : ctx(Config{.parallelism = 1}),
+        clock(std::make_shared<ManualClock>()),
+        ssc(ctx, 100ms, clock) {
+    ssc.add_listener(errors);
+    auto owned = std::make_unique<detail::MqttReceiver>(uri, topic, qos, std::move(options));
+    receiver = owned.get();
+    collect_into(ssc.receiver_stream(std::move(owned)), out);
+    ssc.start();
+  }
+  template <class Pred>
+  bool until(Pred pred) {
+    return run_batches_until(ssc, *clock, 100ms, pred);
+  }
+
+  ReceiverErrors errors;  // outlives ssc, which reports to it
+  Context ctx;
+  std::shared_ptr<ManualClock> clock;
+  StreamingContext ssc;
+  std::shared_ptr<MqttCollected> out = std::make_shared<MqttCollected>();
+  detail::MqttReceiver* receiver = nullptr;
+};
+
 // Payloads of every kind the transport must keep byte for byte.
 std::string payload_for(int i) {
   switch (i % 5) {
@@ -247,92 +272,61 @@ TEST(MqttStream, Qos1LosesNothingAcrossABrokerRestart) {
 
 TEST(MqttStream, BrokerDownAtStartIsRetriedAndReportedThenConsumed) {
   const int port = free_loopback_port();
-  Context ctx(Config{.parallelism = 1});
-  auto clock = std::make_shared<ManualClock>();
-  StreamingContext ssc(ctx, 100ms, clock);
-  ReceiverErrors errors;
-  ssc.add_listener(errors);
-  auto owned = std::make_unique<detail::MqttReceiver>(
-      "mqtt://127.0.0.1:" + std::to_string(port), "t", 1,
-      MqttOptions{.initial_backoff = 10ms, .max_backoff = 40ms});
-  auto* receiver = owned.get();
-  auto out = std::make_shared<MqttCollected>();
-  collect_into(ssc.receiver_stream(std::move(owned)), out);
-  ssc.start();
-  ASSERT_TRUE(
-      run_batches_until(ssc, *clock, 100ms, [&] { return receiver->failed_connects() >= 3; }));
-  EXPECT_EQ(errors.containing("cannot connect to mqtt://127.0.0.1:" + std::to_string(port)), 1u)
+  const auto uri = "mqtt://127.0.0.1:" + std::to_string(port);
+  MqttRun run(uri, "t", 1, MqttOptions{.initial_backoff = 10ms, .max_backoff = 40ms});
+  ASSERT_TRUE(run.until([&] { return run.receiver->failed_connects() >= 3; }));
+  EXPECT_EQ(run.errors.containing("cannot connect to " + uri), 1u)
       << "one report per streak of failures";
-  EXPECT_EQ(receiver->connections(), 0u);
+  EXPECT_EQ(run.receiver->connections(), 0u);
 
   MosquittoBroker broker(port);
-  ASSERT_TRUE(
-      run_batches_until(ssc, *clock, 100ms, [&] { return receiver->subscriptions() >= 1; }));
+  ASSERT_TRUE(run.until([&] { return run.receiver->subscriptions() >= 1; }));
   MqttPublisher pub(port);
   pub.publish("t", "after the broker came up", 1);
   pub.wait_acked();
-  ASSERT_TRUE(run_batches_until(ssc, *clock, 100ms, [&] { return out->size() >= 1; }));
-  ssc.stop();
-  EXPECT_EQ(out->copy()[0].payload, "after the broker came up");
-  EXPECT_EQ(receiver->connections(), 1u);
-  EXPECT_EQ(receiver->state(), detail::MqttState::stopped);
+  ASSERT_TRUE(run.until([&] { return run.out->size() >= 1; }));
+  run.ssc.stop();
+  EXPECT_EQ(run.out->copy()[0].payload, "after the broker came up");
+  EXPECT_EQ(run.receiver->connections(), 1u);
+  EXPECT_EQ(run.receiver->state(), detail::MqttState::stopped);
 }
 
 // A broker address that drops packets (or is unreachable): the connect does not block the
 // receiver thread, so stop() returns at once rather than after the kernel's timeout.
 TEST(MqttStream, StopReturnsPromptlyWhileABrokerDoesNotAnswer) {
-  Context ctx(Config{.parallelism = 1});
-  auto clock = std::make_shared<ManualClock>();
-  StreamingContext ssc(ctx, 100ms, clock);
-  auto owned = std::make_unique<detail::MqttReceiver>("mqtt://10.255.255.1:1883", "t", 1);
-  auto* receiver = owned.get();
-  collect_into(ssc.receiver_stream(std::move(owned)), std::make_shared<MqttCollected>());
-  ssc.start();
-  ASSERT_TRUE(run_batches_until(ssc, *clock, 100ms,
-                                [&] { return receiver->state() != detail::MqttState::stopped; }));
+  MqttRun run("mqtt://10.255.255.1:1883", "t", 1);
+  ASSERT_TRUE(run.until([&] { return run.receiver->state() != detail::MqttState::stopped; }));
   std::this_thread::sleep_for(200ms);  // connecting, or backing off after ENETUNREACH
   const auto t0 = std::chrono::steady_clock::now();
-  ssc.stop();
+  run.ssc.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
-  EXPECT_EQ(receiver->connections(), 0u);
+  EXPECT_EQ(run.receiver->connections(), 0u);
 }
 
 // Payloads are bytes: invalid UTF-8 passes through unchanged (parsing is the job's, see
 // the iot_monitor example); one over max_payload_bytes is skipped, counted, reported.
 TEST(MqttStream, OversizedPayloadsAreSkippedAndReportedInvalidUtf8PassesThrough) {
   MosquittoBroker broker;
-  Context ctx(Config{.parallelism = 1});
-  auto clock = std::make_shared<ManualClock>();
-  StreamingContext ssc(ctx, 100ms, clock);
-  ReceiverErrors errors;
-  ssc.add_listener(errors);
-  auto owned = std::make_unique<detail::MqttReceiver>(broker.uri(), "big", 0,
-                                                      MqttOptions{.max_payload_bytes = 1000});
-  auto* receiver = owned.get();
-  auto out = std::make_shared<MqttCollected>();
-  collect_into(ssc.receiver_stream(std::move(owned)), out);
-  ssc.start();
-  ASSERT_TRUE(
-      run_batches_until(ssc, *clock, 100ms, [&] { return receiver->subscriptions() >= 1; }));
+  MqttRun run(broker.uri(), "big", 0, MqttOptions{.max_payload_bytes = 1000});
+  ASSERT_TRUE(run.until([&] { return run.receiver->subscriptions() >= 1; }));
   MqttPublisher pub(broker.port());
   const std::vector<std::string> sent{std::string(999, 'a'),    std::string(1000, 'b'),
                                       std::string(1001, 'c'),   std::string("\xc3\x28\xa0\xa1", 4),
                                       std::string(200000, 'd'), ""};
   for (auto& p : sent) pub.publish("big", p, 1);  // delivered with QoS 0: the subscription's
   pub.wait_acked();
-  ASSERT_TRUE(run_batches_until(ssc, *clock, 100ms, [&] {
-    return out->size() + receiver->oversized_messages() >= sent.size();
-  }));
-  ssc.stop();
+  ASSERT_TRUE(run.until(
+      [&] { return run.out->size() + run.receiver->oversized_messages() >= sent.size(); }));
+  run.ssc.stop();
   std::vector<std::string> got;
-  for (auto& m : out->copy()) {
+  for (auto& m : run.out->copy()) {
     got.push_back(m.payload);
     EXPECT_EQ(m.qos, 0);
   }
   EXPECT_EQ(got, (std::vector<std::string>{sent[0], sent[1], sent[3], sent[5]}));
-  EXPECT_EQ(receiver->oversized_messages(), 2u);
-  EXPECT_EQ(errors.containing("over max_payload_bytes = 1000"), 2u);
-  EXPECT_EQ(errors.containing("200000 bytes"), 1u);
+  EXPECT_EQ(run.receiver->oversized_messages(), 2u);
+  EXPECT_EQ(run.errors.containing("over max_payload_bytes = 1000"), 2u);
+  EXPECT_EQ(run.errors.containing("200000 bytes"), 1u);
 }
 
 }  // namespace
