@@ -96,7 +96,7 @@ function drawChart(id, color, batches, value) {
     const v = maxV * i / 4;
     box.appendChild(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
     const label = svg("text", { x: L - 4, y: y(v) + 3, "text-anchor": "end" });
-    label.textContent = v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1);
+    label.textContent = v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(v >= 10 ? 1 : 2);
     box.appendChild(label);
   }
   box.appendChild(svg("line", { class: "axis", x1: L, x2: L, y1: T, y2: H - B }));
