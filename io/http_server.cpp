@@ -37,9 +37,11 @@ http::response<http::string_body> respond(const http::request<http::string_body>
     res.set(http::field::allow, "GET, HEAD");
   } else {
     const auto target = std::string(req.target());
-    const auto path = target.substr(0, target.find('?'));
+    const auto q = target.find('?');
+    const auto path = target.substr(0, q);
+    const auto query = q == std::string::npos ? std::string() : target.substr(q + 1);
     try {
-      r = handler(path);
+      r = handler(path, query);
     } catch (const std::exception& e) {
       r = {500, "text/plain; charset=utf-8", std::string("error: ") + e.what() + "\n"};
     } catch (...) {

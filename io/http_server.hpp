@@ -17,9 +17,9 @@ struct HttpResponse {
 
 class HttpServer {
  public:
-  // Called on the server thread with the path of the request target (query removed). What
-  // it throws becomes a 500 response carrying the message.
-  using Handler = std::function<HttpResponse(const std::string& path)>;
+  // Called on the server thread with the path of the request target and its query (what
+  // follows '?', empty if none). What it throws becomes a 500 response with the message.
+  using Handler = std::function<HttpResponse(const std::string& path, const std::string& query)>;
 
   // Listens on address:port (port 0: a free port, see port()) and starts serving. A port
   // outside 0-65535 or an address that is not an IP address is std::invalid_argument; an

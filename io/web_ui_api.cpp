@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <rill/io/batch_info_json.hpp>
 #include <rill/io/web_ui_api.hpp>
 
@@ -21,7 +22,7 @@ OrderedJson receivers(const BatchHistorySnapshot& s) {
 
 }  // namespace
 
-std::string batches_json(const BatchHistorySnapshot& s) {
+std::string batches_json(const BatchHistorySnapshot& s, std::size_t last) {
   OrderedJson doc;
   doc["batch_interval_ms"] = s.batch_interval.count();
   doc["batches_completed"] = s.batches_completed;
@@ -30,7 +31,10 @@ std::string batches_json(const BatchHistorySnapshot& s) {
   doc["receiver_errors"] = s.receiver_errors;
   doc["stream_errors"] = s.stream_errors;
   auto& batches = doc["batches"] = OrderedJson::array();
-  for (const auto& b : s.completed) {
+  const auto first = s.completed.size() - std::min(last, s.completed.size());
+  for (auto it = s.completed.begin() + static_cast<std::ptrdiff_t>(first); it != s.completed.end();
+       ++it) {
+    const auto& b = *it;
     OrderedJson j;
     add_batch_fields(j, b);
     batches.push_back(std::move(j));

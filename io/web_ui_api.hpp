@@ -1,6 +1,7 @@
 // The JSON documents of the web UI's API (Spark's /api/v1/.../streaming/batches and
 // .../receivers), rendered from a BatchHistorySnapshot. Cost: linear in the history.
 #pragma once
+#include <cstdint>
 #include <rill/io/batch_history.hpp>
 #include <string>
 
@@ -12,7 +13,8 @@ namespace rill::detail {
 //  "active_batches":[{"status":"queued"|"processing", <BatchInfo fields>}, ...],
 //  "receivers":[...as receivers_json...], "recent_stream_errors":[{"stream_id":..,
 //  "stream":"..","error":"..","errors":..}, ...]}
-std::string batches_json(const BatchHistorySnapshot& s);
+// `last`: only the newest `last` completed batches (the totals still count all).
+std::string batches_json(const BatchHistorySnapshot& s, std::size_t last = SIZE_MAX);
 // [{"stream_id":..,"name":"..","active":true|false,"last_error":".."|null,"errors":..}, ...]
 std::string receivers_json(const BatchHistorySnapshot& s);
 

@@ -4,8 +4,8 @@ namespace rill::detail {
 
 // Charts: one <svg class="chart"> per series, one <circle class="point"
 // data-batch-time=.. data-value=..> per batch (the browser test counts them), the last
-// 120 completed batches. Batch times above 10^12 ms are epoch times (system clock) and
-// shown as UTC; smaller ones (a manual clock) as seconds.
+// 120 completed batches (all it asks /api/batches for). Batch times above 10^12 ms are epoch times
+// (system clock) and shown as UTC; smaller ones (a manual clock) as seconds.
 const std::string_view web_ui_page = R"rillpage(<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -49,7 +49,7 @@ const std::string_view web_ui_page = R"rillpage(<!DOCTYPE html>
 </div>
 <h2>Active batches</h2>
 <div id="active"></div>
-<h2>Completed batches (newest first)</h2>
+<h2>Completed batches (the last 50, newest first)</h2>
 <div id="batches"></div>
 <h2>Receivers</h2>
 <div id="receivers"></div>
@@ -204,7 +204,7 @@ function render(d) {
 async function poll() {
   const status = document.getElementById("status");
   try {
-    const response = await fetch("/api/batches", { cache: "no-store" });
+    const response = await fetch("/api/batches?last=" + CHART_BATCHES, { cache: "no-store" });
     if (!response.ok) throw new Error("HTTP " + response.status);
     render(await response.json());
     status.className = "";

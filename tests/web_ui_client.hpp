@@ -1,6 +1,7 @@
 // Helpers of the web UI tests (tests/io and tests/dstream): a tiny blocking HTTP client
-// on Boost.Asio (one request per connection, read to the end) and a listener that keeps
-// every completed BatchInfo, the reference the served documents are checked against.
+// on Boost.Asio (one request per connection, read to the end), a listener that keeps
+// every completed BatchInfo (the reference the served documents are checked against) and
+// a manual-clock stream with a WebUi and a hand-fed receiver.
 #pragma once
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -9,11 +10,16 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <rill/dstream/streaming_listener.hpp>
+#include <rill/io/web_ui.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "dstream/stream_test_support.hpp"
 
 namespace rill::test {
 
@@ -64,6 +70,35 @@ struct BatchRecorder : StreamingListener {
   }
   std::mutex m;
   std::vector<BatchInfo> batches;
+};
+
+// A manual-clock StreamingContext with a reference BatchRecorder, a WebUi on a free port
+// and a hand-fed receiver stream (`input`, for the test's output operation).
+struct WebUiHarness {
+  explicit WebUiHarness(Duration interval) : h(interval) {
+    h.ssc.add_listener(reference);
+    ui = std::make_unique<WebUi>(h.ssc, 0);
+    auto owned = std::make_unique<HandFedReceiver<int>>();
+    rx = owned.get();
+    input = h.ssc.receiver_stream(std::move(owned));
+  }
+  void start() {
+    h.ssc.start();
+    rx->wait_started();
+  }
+  // Per element of `records`: stores that many records, then runs one batch.
+  void run(const std::vector<int>& records) {
+    for (int n : records) {
+      if (n > 0) rx->store(std::vector<int>(static_cast<std::size_t>(n), 1));
+      h.run_batches(1);
+    }
+  }
+
+  BatchRecorder reference;  // first: outlives the context it listens to
+  StreamHarness h;
+  std::unique_ptr<WebUi> ui;
+  HandFedReceiver<int>* rx = nullptr;  // owned by the context
+  std::optional<DStream<int>> input;
 };
 
 }  // namespace rill::test

@@ -14,21 +14,14 @@ namespace rill::test {
 namespace {
 
 TEST(WebUi, ServesTheBatchesThatRan) {
-  StreamHarness h(100ms);
-  BatchRecorder reference;
-  h.ssc.add_listener(reference);
-  WebUi ui(h.ssc, 0);
-  auto owned = std::make_unique<HandFedReceiver<int>>();
-  auto* rx = owned.get();
-  Collector<int> out(h.ssc.receiver_stream(std::move(owned)));
-  h.ssc.start();
-  rx->wait_started();
+  WebUiHarness w(100ms);
+  Collector<int> out(*w.input);
+  w.start();
   const std::vector<int> sizes = {3, 0, 10, 1, 25, 7};
-  for (int n : sizes) {
-    for (int i = 0; i < n; ++i) rx->store(i);
-    h.run_batches(1);
-  }
-  const auto expected = reference.completed();
+  w.run(sizes);
+  auto& h = w.h;
+  auto& ui = *w.ui;
+  const auto expected = w.reference.completed();
   ASSERT_EQ(expected.size(), sizes.size());
 
   auto reply = http_request(ui.port(), "/api/batches");
@@ -100,6 +93,9 @@ TEST(WebUi, RequestsRaceWithBatchesAndShutdownIsClean) {
   EXPECT_EQ(doc["batches"].size(), 8u);  // bounded
   EXPECT_EQ(doc["batches_completed"], 30);
   EXPECT_EQ(doc["batches"].back()["batch_time_ms"], 300);
+  auto last3 = nlohmann::json::parse(http_request(port, "/api/batches?last=3").body);
+  ASSERT_EQ(last3["batches"].size(), 3u);
+  EXPECT_EQ(last3["batches"][0]["batch_time_ms"], 280);
 
   // An idle keep-alive connection and a half-sent request stay open across the shutdown.
   namespace net = boost::asio;

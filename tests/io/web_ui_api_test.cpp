@@ -135,6 +135,8 @@ TEST(WebUiApi, BatchesJsonHasEveryBatchInfoField) {
       {{"stream_id", 1}, {"stream", "files"}, {"error", "cannot read \"x\""}, {"errors", 1}}};
   EXPECT_EQ(nlohmann::json::parse(detail::batches_json(h.snapshot())), expected);
   EXPECT_EQ(nlohmann::json::parse(detail::receivers_json(h.snapshot())), expected["receivers"]);
+  expected["batches"].erase(0);  // last=1: the newest batch only, totals unchanged
+  EXPECT_EQ(nlohmann::json::parse(detail::batches_json(h.snapshot(), 1)), expected);
 }
 
 TEST(WebUiApi, PrometheusTextMatchesTheReference) {
@@ -241,7 +243,11 @@ TEST(WebUiServer, RoutesUnknownPathsAndMethods) {
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.headers.find("Content-Type: text/html"), std::string::npos);
   EXPECT_NE(page.body.find("chart-total-delay"), std::string::npos);
-  EXPECT_EQ(http_request(ui.port(), "/api/batches?since=0").status, 200);  // query ignored
+  EXPECT_EQ(http_request(ui.port(), "/api/batches?since=0").status, 200);  // unknown: ignored
+  EXPECT_EQ(http_request(ui.port(), "/api/batches?x=1&last=5").status, 200);
+  auto bad = http_request(ui.port(), "/api/batches?last=-3");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("last=-3"), std::string::npos) << bad.body;
   auto metrics = http_request(ui.port(), "/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.headers.find("text/plain; version=0.0.4"), std::string::npos);

@@ -100,30 +100,21 @@ TEST(WebUiBrowser, ChromiumChartsTheBatchesThatRan) {
   ASSERT_EQ(::access(chromium.c_str(), X_OK), 0)
       << chromium << " is missing: install Debian's chromium (.ci/deps does)";
   TempDir tmp;
-  StreamHarness h(1000ms);
-  BatchRecorder reference;
-  h.ssc.add_listener(reference);
-  WebUi ui(h.ssc, 0);
-  auto owned = std::make_unique<HandFedReceiver<int>>();
-  auto* rx = owned.get();
+  WebUiHarness w(1000ms);
+  auto& ui = *w.ui;
   // Each batch's output advances the manual clock by a known amount: that is its
   // processing delay, so the delay charts have something to show.
   const std::vector<int> records = {1200, 3400, 2800, 0, 5100, 4300, 3900, 4700};
   const std::vector<int> work_ms = {20, 45, 80, 30, 120, 60, 90, 40};
-  auto clock = h.clock;
+  auto clock = w.h.clock;
   auto batch_index = std::make_shared<std::atomic<std::size_t>>(0);
-  h.ssc.receiver_stream(std::move(owned)).foreach_rdd([=](const Rdd<int>& rdd, Time) {
+  w.input->foreach_rdd([=](const Rdd<int>& rdd, Time) {
     rdd.count();
     clock->advance(Duration{work_ms[batch_index->fetch_add(1) % work_ms.size()]});
   });
-  h.ssc.start();
-  rx->wait_started();
-  for (int n : records) {
-    std::vector<int> block(static_cast<std::size_t>(n), 1);
-    if (n > 0) rx->store(std::move(block));
-    h.run_batches(1);
-  }
-  const auto expected = reference.completed();
+  w.start();
+  w.run(records);
+  const auto expected = w.reference.completed();
   ASSERT_EQ(expected.size(), records.size());
 
   const std::vector<std::string> common = {
@@ -179,7 +170,7 @@ TEST(WebUiBrowser, ChromiumChartsTheBatchesThatRan) {
       << read_file(err_path);
   ASSERT_TRUE(std::filesystem::exists(shot));
   EXPECT_GT(std::filesystem::file_size(shot), 10'000u);
-  h.ssc.stop();
+  w.h.ssc.stop();
 }
 
 }  // namespace
