@@ -59,7 +59,7 @@ inline HttpReply http_request(int port, const std::string& target,
 }
 
 // Every on_batch_completed, in order.
-struct BatchRecorder : StreamingListener {
+struct CompletedBatchLog : StreamingListener {
   void on_batch_completed(const BatchInfo& b) override {
     std::lock_guard lock(m);
     batches.push_back(b);
@@ -72,7 +72,7 @@ struct BatchRecorder : StreamingListener {
   std::vector<BatchInfo> batches;
 };
 
-// A manual-clock StreamingContext with a reference BatchRecorder, a WebUi on a free port
+// A manual-clock StreamingContext with a reference CompletedBatchLog, a WebUi on a free port
 // and a hand-fed receiver stream (`input`, for the test's output operation).
 struct WebUiHarness {
   explicit WebUiHarness(Duration interval) : h(interval) {
@@ -94,7 +94,7 @@ struct WebUiHarness {
     }
   }
 
-  BatchRecorder reference;  // first: outlives the context it listens to
+  CompletedBatchLog reference;  // first: outlives the context it listens to
   StreamHarness h;
   std::unique_ptr<WebUi> ui;
   HandFedReceiver<int>* rx = nullptr;  // owned by the context

@@ -69,7 +69,7 @@ int run_process(const std::vector<std::string>& argv, const std::string& out_pat
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::string read_file(const std::filesystem::path& p) {
+std::string file_contents(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
@@ -129,12 +129,12 @@ TEST(WebUiBrowser, ChromiumChartsTheBatchesThatRan) {
   argv.push_back(ui.url());
   const auto dom_path = tmp.path / "dom.html", err_path = tmp.path / "chromium.err";
   const int rc = run_process(argv, dom_path.string(), err_path.string(), std::chrono::seconds(180));
-  const auto dom = read_file(dom_path);
-  ASSERT_EQ(rc, 0) << read_file(err_path);
+  const auto dom = file_contents(dom_path);
+  ASSERT_EQ(rc, 0) << file_contents(err_path);
   ASSERT_NE(dom.find("data-updated=\"1\""), std::string::npos)
       << "the page's script did not render /api/batches:\n"
       << dom << "\n"
-      << read_file(err_path);
+      << file_contents(err_path);
 
   std::vector<std::string> times, rates, processing, total, scheduling;
   for (const auto& b : expected) {
@@ -167,7 +167,7 @@ TEST(WebUiBrowser, ChromiumChartsTheBatchesThatRan) {
   ASSERT_EQ(run_process(argv, (tmp.path / "shot.out").string(), err_path.string(),
                         std::chrono::seconds(180)),
             0)
-      << read_file(err_path);
+      << file_contents(err_path);
   ASSERT_TRUE(std::filesystem::exists(shot));
   EXPECT_GT(std::filesystem::file_size(shot), 10'000u);
   w.h.ssc.stop();
