@@ -27,6 +27,7 @@ class JobScheduler {
   ~JobScheduler();
 
   void add_listener(StreamingListener& l) { bus_.add_listener(l); }
+  void remove_listener(StreamingListener& l) { bus_.remove_listener(l); }
   // Before start(): continue a previous run (get_or_create) with its zero time, from the
   // batch after last_completed, however far the clock has moved on meanwhile.
   void resume(Time zero, std::optional<Time> last_completed);

@@ -37,6 +37,14 @@ void ListenerBus::add_listener(StreamingListener& l) {
   listeners_.push_back(&l);
 }
 
+void ListenerBus::remove_listener(StreamingListener& l) {
+  std::unique_lock lock(mutex_);
+  std::erase(listeners_, &l);
+  // The bus thread delivers from a copy of the list, outside the lock: the event in
+  // flight may still reach l, so wait for it to end.
+  if (!on_bus_thread()) idle_cv_.wait(lock, [&] { return !delivering_; });
+}
+
 void ListenerBus::start() {
   std::lock_guard lock(mutex_);
   if (thread_.joinable()) return;
@@ -91,10 +99,13 @@ void ListenerBus::run() {
     auto event = std::move(events_.front());
     events_.pop_front();
     auto listeners = listeners_;
+    delivering_ = true;
     lock.unlock();
     for (std::size_t i = 0; i < listeners.size(); ++i) deliver(event, *listeners[i], i);
     if (event.after) event.after();
     lock.lock();
+    delivering_ = false;
+    idle_cv_.notify_all();
   }
 }
 

@@ -23,6 +23,9 @@ class ListenerBus {
   ListenerBus& operator=(const ListenerBus&) = delete;
 
   void add_listener(StreamingListener& l);
+  // After it returns l gets no more events: it waits for an event being delivered on the
+  // bus thread (unless called from a callback, on that thread). Unknown l: no-op.
+  void remove_listener(StreamingListener& l);
   void start();
   // Delivers every event posted so far, then ends the thread.
   void stop();
@@ -48,6 +51,8 @@ class ListenerBus {
   std::vector<StreamingListener*> listeners_;  // guarded by mutex_
   std::deque<Event> events_;                   // guarded by mutex_
   bool stopping_ = false;                      // guarded by mutex_
+  bool delivering_ = false;          // guarded by mutex_: the bus thread is delivering an event
+  std::condition_variable idle_cv_;  // delivering_ became false
   // Listeners that threw (reported once each); touched by the bus thread only.
   std::set<const StreamingListener*> reported_;
   std::thread thread_;  // started and joined by the owner's start()/stop()

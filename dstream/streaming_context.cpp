@@ -60,6 +60,10 @@ void StreamingContext::add_listener(StreamingListener& listener) {
   scheduler_->add_listener(listener);
 }
 
+void StreamingContext::remove_listener(StreamingListener& listener) {
+  scheduler_->remove_listener(listener);
+}
+
 void StreamingContext::start() {
   scheduler_->start();  // writes the metadata before the first batch
 }

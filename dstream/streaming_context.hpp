@@ -69,6 +69,9 @@ class StreamingContext {
   // Keep every stream's RDDs for at least d (for slice() or ad-hoc queries).
   void remember(Duration d);
   void add_listener(StreamingListener& listener);
+  // Spark's removeStreamingListener; any time. Once it returns the listener gets no more
+  // events (an event being delivered to it on another thread is waited for).
+  void remove_listener(StreamingListener& listener);
 
   // ---- lifecycle ----
   void start();

@@ -10,6 +10,7 @@
 //   rill_demo --seconds 20 --rate 20000 --json batches.jsonl
 //   rill_demo --file access.log       # play your own combined-format log instead
 //   rill_demo --connect 127.0.0.1:9999 --seconds 30   # read an external server (nc -lk)
+//   rill_demo --ui 4040 --seconds 60  # live charts at http://127.0.0.1:4040/ while it runs
 #include <unistd.h>
 
 #include <atomic>
@@ -49,6 +50,7 @@ struct Options {
   std::string file;     // play this log instead of the generated one
   std::string connect;  // read host:port instead of running a server
   std::string json;     // write JsonBatchListener lines here
+  int ui_port = -1;     // serve the web UI on this port (0: any free one); -1: no UI
   bool quiet = false;   // no per-batch tables, only progress and the summary
   bool color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
 };
@@ -63,6 +65,7 @@ void usage(const char* argv0) {
       << "  --file PATH        play an existing Apache combined log instead of the generated one\n"
       << "  --connect H:P      read from an external TCP server instead (e.g. nc -lk 9999 < log)\n"
       << "  --json PATH        also write one JSON line per batch (JsonBatchListener)\n"
+      << "  --ui PORT          serve the live web UI on 127.0.0.1:PORT (0: a free port)\n"
       << "  --quiet            no tables; a progress line on stderr and the summary\n"
       << "  --no-color         plain output\n";
 }
@@ -90,6 +93,10 @@ std::optional<Options> parse_args(int argc, char** argv) {
       o.connect = value();
     } else if (arg == "--json") {
       o.json = value();
+    } else if (arg == "--ui") {
+      o.ui_port = std::stoi(value());
+      if (o.ui_port < 0)
+        throw std::invalid_argument("--ui wants a port >= 0, got " + std::to_string(o.ui_port));
     } else if (arg == "--quiet") {
       o.quiet = true;
     } else if (arg == "--no-color") {
@@ -232,6 +239,11 @@ int run(const Options& opt) {
   if (!opt.json.empty()) {
     json.emplace(opt.json);
     ssc.add_listener(*json);
+  }
+  std::optional<rill::WebUi> ui;
+  if (opt.ui_port >= 0) {
+    ui.emplace(ssc, opt.ui_port);
+    std::cerr << "rill_demo: web UI at " << ui->url() << "\n";
   }
   rill::ProgressListener progress;  // stderr, and only if it is a terminal
   if (opt.quiet) ssc.add_listener(progress);

@@ -17,7 +17,9 @@ class JsonBatchListener final : public StreamingListener {
   explicit JsonBatchListener(std::string path);
 
   // {"event":"batch_completed","batch_time_ms":..,"records":..,"scheduling_delay_ms":..,
-  //  "processing_delay_ms":..,"total_delay_ms":..,"output_operations":..}; unknown delays are null.
+  //  "processing_delay_ms":..,"total_delay_ms":..,"output_operations":..,"late_records":..,
+  //  "watermark_ms":..,"submission_time_ms":..,"processing_start_time_ms":..,
+  //  "processing_end_time_ms":..}; unknown delays and times are null.
   void on_batch_completed(const BatchInfo& info) override;
   // {"event":"receiver_error","stream_id":..,"receiver":"..","error":".."}
   void on_receiver_error(const ReceiverInfo& info) override;

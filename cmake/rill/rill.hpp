@@ -60,3 +60,4 @@
 #include <rill/io/progress_listener.hpp>
 #include <rill/io/socket_options.hpp>
 #include <rill/io/sqlite_sink.hpp>
+#include <rill/io/web_ui.hpp>

@@ -29,6 +29,15 @@ int main() {
     std::cerr << "consumer: word counts differ from the serial reference\n";
     return 1;
   }
+  {
+    // The web UI's server (Boost.Beast, compiled into rill) links without more packages.
+    rill::StreamingContext ssc(ctx, std::chrono::milliseconds(100));
+    rill::WebUi ui(ssc, 0);
+    if (ui.port() <= 0) {
+      std::cerr << "consumer: the web UI has no port\n";
+      return 1;
+    }
+  }
   // The SQLite sink links SQLite into the consumer through rill's package.
   const auto db = std::filesystem::temp_directory_path() / "rill_consumer_sink.db";
   std::filesystem::remove(db);
