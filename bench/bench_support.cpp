@@ -95,15 +95,16 @@ std::int64_t env_int(const char* name, std::int64_t fallback) {
 }
 
 void print_summary() {
-  std::printf("\n%-14s %-8s %9s %9s %9s %9s %9s %9s\n", "workload", "variant", "time_s", "cpu_s",
+  std::printf("\n%-14s %-15s %9s %9s %9s %9s %9s %9s\n", "workload", "variant", "time_s", "cpu_s",
               "peak_MB", "time/tbb", "cpu/tbb", "peak/tbb");
   for (const auto& [workload, rows] : table()) {
     const Row* tbb = rows.count("tbb") ? &rows.at("tbb") : nullptr;
-    for (const char* variant : {"serial", "tbb", "tbb_umap", "rill"}) {
+    for (const char* variant :
+         {"serial", "tbb", "tbb_umap", "rill", "rill_emit", "rill_emit_pairs"}) {
       auto it = rows.find(variant);
       if (it == rows.end()) continue;
       const Row& r = it->second;
-      std::printf("%-14s %-8s %9.3f %9.3f %9.1f", workload.c_str(), variant, r.seconds,
+      std::printf("%-14s %-15s %9.3f %9.3f %9.1f", workload.c_str(), variant, r.seconds,
                   r.cpu_seconds, double(r.peak) / (1 << 20));
       if (tbb)
         std::printf(" %9.2f %9.2f %9.2f", r.seconds / tbb->seconds,

@@ -1,6 +1,7 @@
 // Word count over a generated text file (RILL_BENCH_MB, default 200 MB; Zipf-distributed
 // vocabulary of 100k words, lines of 5-20 words), three ways: rill's
-// text_file.flat_map.map.reduce_by_key, a serial loop, and a TBB loop over byte ranges
+// text_file.flat_map.map.reduce_by_key (with a vector-returning split, and in the emitter
+// form, also emitting the pairs directly), a serial loop, and a TBB loop over byte ranges
 // with per-thread hash maps. The twins use rill's aggregation table (detail::FlatHashMap);
 // a fourth variant, tbb_umap, is the TBB twin with std::unordered_map (detail::HashMap).
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <rill/rill.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench_support.hpp"
@@ -334,6 +336,51 @@ Totals word_count_rill(const rill::Context& ctx, const std::string& path) {
   return t;
 }
 
+// The words of a line (split at ' '), as views into it.
+template <class F>
+void for_each_word(std::string_view line, F f) {
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < line.size() && line[j] != ' ') ++j;
+    if (j > i) f(line.substr(i, j - i));
+    i = j;
+  }
+}
+
+// The same word count in the emitter form: the line is read in place (std::string_view),
+// each word is emitted straight into the next chunk, no vector per line.
+Totals word_count_rill_emit(const rill::Context& ctx, const std::string& path) {
+  auto counts = ctx.text_file(path, kParallelism)
+                    .flat_map([](std::string_view line, rill::Emitter<std::string>& emit) {
+                      for_each_word(line, [&](std::string_view w) { emit(w); });
+                    })
+                    .map([](std::string&& w) {
+                      return std::pair<std::string, std::int64_t>(std::move(w), 1);
+                    })
+                    .reduce_by_key(std::plus<>{}, env_int("RILL_BENCH_REDUCERS", 0))
+                    .collect();
+  Totals t{std::int64_t(counts.size()), 0};
+  for (const auto& kv : counts) t.words += kv.second;
+  return t;
+}
+
+// The emitter form emitting the pairs themselves: one chunk between the split and the
+// map-side combine.
+Totals word_count_rill_emit_pairs(const rill::Context& ctx, const std::string& path) {
+  using WordOne = std::pair<std::string, std::int64_t>;
+  auto counts = ctx.text_file(path, kParallelism)
+                    .flat_map([](std::string_view line, rill::Emitter<WordOne>& emit) {
+                      for_each_word(line, [&](std::string_view w) { emit(w, 1); });
+                    })
+                    .reduce_by_key(std::plus<>{}, env_int("RILL_BENCH_REDUCERS", 0))
+                    .collect();
+  Totals t{std::int64_t(counts.size()), 0};
+  for (const auto& kv : counts) t.words += kv.second;
+  return t;
+}
+
 void BM_WordCount_Serial(benchmark::State& state) {
   const auto& in = TextInput::get();
   Measure m(state);
@@ -362,18 +409,28 @@ void BM_WordCount_Tbb(benchmark::State& state, const char* variant) {
   m.finish("word_count", variant);
 }
 
-void BM_WordCount_Rill(benchmark::State& state) {
+template <Totals (*Run)(const rill::Context&, const std::string&)>
+void BM_WordCount_Rill(benchmark::State& state, const char* variant) {
   const auto& in = TextInput::get();
   rill::Context ctx(rill::Config{.parallelism = kParallelism});
   Measure m(state);
   for (auto _ : state) {
     m.begin();
-    Totals t = word_count_rill(ctx, in.path());
+    Totals t = Run(ctx, in.path());
     m.end();
     check(state, t);
   }
   state.SetBytesProcessed(std::int64_t(in.size()) * state.iterations());
-  m.finish("word_count", "rill");
+  m.finish("word_count", variant);
+}
+void BM_WordCount_Rill_Vector(benchmark::State& state) {
+  BM_WordCount_Rill<word_count_rill>(state, "rill");
+}
+void BM_WordCount_Rill_Emit(benchmark::State& state) {
+  BM_WordCount_Rill<word_count_rill_emit>(state, "rill_emit");
+}
+void BM_WordCount_Rill_EmitPairs(benchmark::State& state) {
+  BM_WordCount_Rill<word_count_rill_emit_pairs>(state, "rill_emit_pairs");
 }
 
 BENCHMARK(BM_WordCount_Serial)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
@@ -385,7 +442,12 @@ void BM_WordCount_Tbb_Umap(benchmark::State& state) {
 }
 BENCHMARK(BM_WordCount_Tbb_Flat)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WordCount_Tbb_Umap)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_WordCount_Rill)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WordCount_Rill_Vector)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WordCount_Rill_Emit)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WordCount_Rill_EmitPairs)
+    ->Iterations(3)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace rill_bench

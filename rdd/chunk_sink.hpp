@@ -4,10 +4,14 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <ranges>
 #include <rill/rdd/traits.hpp>
 #include <span>
 #include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -43,7 +47,49 @@ class ChunkSink {
   ~ChunkSink() = default;
 };
 
-// Buffers single elements and forwards them to a sink one full chunk at a time.
+// Strings, and pairs of a string and a trivially copyable value (what word count builds
+// before a shuffle), are written into the slots of the previous chunk: a slot keeps its
+// string's buffer, so a word longer than the small-string buffer costs no allocation
+// once the chunk has warmed up, and a slot costs no destructor and constructor per chunk.
+template <class T>
+inline constexpr bool reuses_slots_v = std::is_same_v<T, std::string>;
+template <class V>
+inline constexpr bool reuses_slots_v<std::pair<std::string, V>> = std::is_trivially_copyable_v<V>;
+
+// An rvalue of the slot's own type is moved in by construction (inline, noexcept);
+// anything a string can be read from is copied into the slot's buffer.
+template <class T, class A>
+void move_into_slot(T& slot, A&& a) {
+  static_assert(std::is_nothrow_move_constructible_v<T>);
+  std::destroy_at(&slot);
+  std::construct_at(&slot, std::forward<A>(a));
+}
+template <class A>
+void assign_slot(std::string& s, A&& a) {
+  if constexpr (std::is_same_v<std::remove_cvref_t<A>, std::string> &&
+                !std::is_lvalue_reference_v<A>)
+    move_into_slot(s, std::forward<A>(a));
+  else if constexpr (std::is_convertible_v<const A&, std::string_view>)
+    s.assign(std::string_view(a));
+  else
+    s = std::string(std::forward<A>(a));
+}
+template <class T, class... A>
+void assign_slot(T& slot, A&&... a) {
+  if constexpr (sizeof...(A) == 2 && is_pair_v<T>) {
+    auto args = std::forward_as_tuple(std::forward<A>(a)...);
+    assign_slot(slot.first, std::get<0>(std::move(args)));
+    slot.second = std::get<1>(std::move(args));
+  } else if constexpr (sizeof...(A) == 1 && (std::is_same_v<std::remove_cvref_t<A>, T> && ...) &&
+                       !(std::is_lvalue_reference_v<A> && ...)) {
+    move_into_slot(slot, std::forward<A>(a)...);
+  } else {
+    slot = T(std::forward<A>(a)...);
+  }
+}
+
+// Buffers single elements and forwards them to a sink one full chunk at a time. It is
+// also what an emitter-form flat_map gives the user's function (rill::Emitter<U>).
 template <class T>
 class ChunkWriter {
  public:
@@ -53,24 +99,48 @@ class ChunkWriter {
 
   template <class... A>
   void operator()(A&&... a) {
+    if constexpr (reuses_slots_v<T>) {
+      if (n_ < buf_.size()) {
+        assign_slot(buf_[n_], std::forward<A>(a)...);
+        if (++n_ == chunk_size_v<T>) flush();
+        return;
+      }
+    }
     buf_.emplace_back(std::forward<A>(a)...);
-    if (buf_.size() == chunk_size_v<T>) flush();
+    if (++n_ == chunk_size_v<T>) flush();
   }
   // Appends make()'s result. For pairs (what map builds before a shuffle) the result is
   // constructed in place in the chunk rather than moved there from a temporary; other
   // types may have constructor templates that would take the proxy itself.
   template <class Make>
   void emplace_result(Make&& make) {
+    if constexpr (reuses_slots_v<T>) {
+      if (n_ < buf_.size()) {
+        // Built in place in the old slot, as emplace_back would; if make() throws, the
+        // slot gets a default value so that the vector stays whole.
+        T* slot = &buf_[n_];
+        std::destroy_at(slot);
+        try {
+          std::construct_at(slot, ResultOf<Make>{make});
+        } catch (...) {
+          std::construct_at(slot);
+          throw;
+        }
+        if (++n_ == chunk_size_v<T>) flush();
+        return;
+      }
+    }
     if constexpr (is_pair_v<T>)
       buf_.emplace_back(ResultOf<Make>{make});
     else
       buf_.emplace_back(make());
-    if (buf_.size() == chunk_size_v<T>) flush();
+    if (++n_ == chunk_size_v<T>) flush();
   }
   void flush() {
-    if (buf_.empty()) return;
-    out_.push(std::span<T>(buf_));
-    buf_.clear();
+    if (n_ == 0) return;
+    out_.push(std::span<T>(buf_.data(), n_));
+    n_ = 0;
+    if constexpr (!reuses_slots_v<T>) buf_.clear();
   }
 
  private:
@@ -81,7 +151,8 @@ class ChunkWriter {
   };
 
   ChunkSink<T>& out_;
-  std::vector<T> buf_;
+  std::vector<T> buf_;  // [0, n_) this chunk; beyond, slots of the last one to reuse
+  std::size_t n_ = 0;
 };
 
 // Appends every chunk to a vector: materialises a partition.

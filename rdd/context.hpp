@@ -37,7 +37,7 @@ class Context {
                                 std::string op = "blocks") const {
     typename detail::ParallelCollection<T>::Slices slices;
     slices.reserve(parts.size());
-    for (auto& p : parts) slices.push_back(std::make_shared<const std::vector<T>>(std::move(p)));
+    for (auto& p : parts) slices.push_back(detail::ParallelCollection<T>::whole(std::move(p)));
     return from_slices<T>(std::move(slices), std::move(op));
   }
   template <class T>

@@ -1,7 +1,10 @@
-// flat_map and flat_map_values: zero or more outputs per element (any range f returns).
-// Narrow: outputs go straight into the next operator's chunk.
+// flat_map and flat_map_values: zero or more outputs per element. Two forms: f(x) returns
+// any range, or f(x, emit) calls emit(args...) per output (the emitter form: no range per
+// element; emit builds the output in the next operator's chunk). Narrow: no intermediate
+// partition. A function taking std::string_view reads text_file lines in place.
 #pragma once
 #include <ranges>
+#include <rill/rdd/emitter.hpp>
 #include <rill/rdd/narrow_node.hpp>
 
 namespace rill {
@@ -28,9 +31,25 @@ void flat_apply(F& f, T& x, Sink&& sink) {
 template <class F>
 struct FlatMapOp {
   F f;
+  static constexpr bool reads_line_views = takes_string_view<F>();
   template <class X, class Emit>
   requires callable_with<F, X>
   void operator()(X& x, Emit& emit) { flat_apply(f, x, emit); }
+};
+
+// The emitter form's element function: f(x, emit), x moved when f takes an rvalue.
+template <class F>
+struct EmitOp {
+  F f;
+  static constexpr bool reads_line_views = takes_string_view<F>();
+  template <class X, class Emit>
+  requires emits_with<F, X, Emit>
+  void operator()(X& x, Emit& emit) {
+    if constexpr (std::is_invocable_v<F&, X&&, Emit&>)
+      std::invoke(f, std::move(x), emit);
+    else
+      std::invoke(f, x, emit);
+  }
 };
 
 }  // namespace detail
@@ -38,9 +57,23 @@ struct FlatMapOp {
 template <class T>
 template <class F>
 auto Rdd<T>::flat_map(F f) const {
-  using U = typename detail::FlatMapOutput<F, T>::type;
-  return detail::make_narrow<U>(*this, detail::every_partition(detail::FlatMapOp<F>{f}),
-                                "flat_map");
+  if constexpr (detail::emitter_value_known<F>()) {
+    return flat_map<detail::emitter_value_t<F>>(std::move(f));
+  } else {
+    using U = typename detail::FlatMapOutput<F, T>::type;
+    return detail::make_narrow<U>(*this, detail::every_partition(detail::FlatMapOp<F>{f}),
+                                  "flat_map");
+  }
+}
+
+template <class T>
+template <class U, class F>
+auto Rdd<T>::flat_map(F f) const {
+  static_assert(detail::emits_with<F, const T, detail::ChunkWriter<U>> ||
+                    detail::emits_with<F, T, detail::ChunkWriter<U>>,
+                "flat_map<U>(f) needs f(const T&, Emit& emit) (or f(T, emit)) that calls "
+                "emit(args...) with what constructs a U");
+  return detail::make_narrow<U>(*this, detail::every_partition(detail::EmitOp<F>{f}), "flat_map");
 }
 
 template <class T>
@@ -53,6 +86,25 @@ auto Rdd<T>::flat_map_values(F f) const {
       *this, detail::every_partition([f](T& kv, auto& emit) mutable {
         detail::flat_apply(f, kv.second,
                            [&](auto&& w) { emit(kv.first, std::forward<decltype(w)>(w)); });
+      }),
+      "flat_map_values", true);
+}
+
+template <class T>
+template <class W, class F>
+auto Rdd<T>::flat_map_values(F f) const {
+  static_assert(detail::is_pair_v<T>, "flat_map_values needs an Rdd<std::pair<K, V>>");
+  using K = typename T::first_type;
+  using V = typename T::second_type;
+  return detail::make_narrow<std::pair<K, W>>(
+      *this, detail::every_partition([f](auto& kv, auto& emit) mutable {
+        // Each value f emits becomes (key, value): the key is copied per output.
+        detail::KeyedEmitter<K, W, std::remove_reference_t<decltype(emit)>> keyed{kv.first, emit};
+        if constexpr (std::is_invocable_v<F&, V&&, decltype(keyed)&> &&
+                      !std::is_const_v<std::remove_reference_t<decltype(kv)>>)
+          std::invoke(f, std::move(kv.second), keyed);
+        else
+          std::invoke(f, std::as_const(kv.second), keyed);
       }),
       "flat_map_values", true);
 }

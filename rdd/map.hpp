@@ -12,6 +12,7 @@ namespace detail {
 template <class F, class U>
 struct MapOp {
   F f;
+  static constexpr bool reads_line_views = takes_string_view<F>();
   template <class X, class Emit>
   requires callable_with<F, X>
   void operator()(X& x, Emit& emit) {

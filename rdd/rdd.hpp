@@ -29,8 +29,13 @@ class Rdd {
   // ---- narrow transformations (fused into one pass per partition) ----
   template <class F>
   auto map(F f) const;
-  // f(x) returns any range of U; its elements go straight into the next chunk.
+  // f(x) returns any range of U; its elements go straight into the next chunk. Or the
+  // emitter form: f(x, rill::Emitter<U>& emit) calls emit(args...) once per output, which
+  // constructs a U in the next operator's chunk; with a generic `auto& emit`, name U:
+  // flat_map<U>(f). A function taking std::string_view reads text_file lines in place.
   template <class F>
+  auto flat_map(F f) const;
+  template <class U, class F>
   auto flat_map(F f) const;
   template <class F>
   Rdd<T> filter(F f) const;
@@ -98,6 +103,8 @@ class Rdd {
   template <class F>
   auto map_values(F f) const;
   template <class F>
+  auto flat_map_values(F f) const;
+  template <class W, class F>  // emitter form: f(const V&, auto& emit), emit(w) per value
   auto flat_map_values(F f) const;
   auto keys() const;
   auto values() const;

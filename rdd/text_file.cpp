@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <rill/rdd/context.hpp>
+#include <rill/rdd/line_view_sink.hpp>
 #include <rill/rdd/text_file.hpp>
 
 namespace rill::detail {
@@ -105,7 +107,9 @@ void TextFileRdd::compute(std::size_t p, TaskContext& tc, ChunkSink<std::string>
   std::size_t have = 0, pos = 0;       // valid bytes in buf, parse position
   std::uint64_t buf_offset = s.start;  // file offset of buf[0]
   bool eof = false;
+  std::function<void()> on_refill;  // hands out the views into buf before it moves
   auto refill = [&] {
+    if (on_refill) on_refill();
     // Keep the unparsed tail, read more after it.
     std::memmove(buf.data(), buf.data() + pos, have - pos);
     buf_offset += pos;
@@ -131,8 +135,21 @@ void TextFileRdd::compute(std::size_t p, TaskContext& tc, ChunkSink<std::string>
     }
   };
 
-  std::vector<std::string> chunk(chunk_size_v<std::string>);
+  // A consumer that reads lines as views (a function taking std::string_view) gets views
+  // into buf, pushed before buf is refilled; any other consumer gets std::string lines.
+  auto* views = dynamic_cast<LineViewSink*>(&out);
+  std::vector<std::string> chunk(views ? 0 : chunk_size_v<std::string>);
+  std::vector<std::string_view> view_chunk(views ? chunk_size_v<std::string> : 0);
   std::size_t k = 0;
+  auto flush = [&] {
+    if (k == 0) return;
+    if (views)
+      views->push_views(std::span<const std::string_view>(view_chunk.data(), k));
+    else
+      out.push(std::span<std::string>(chunk.data(), k));
+    k = 0;
+  };
+  on_refill = flush;
   std::int64_t lines = 0;
   std::size_t end = 0;
   if (s.start != 0) {  // the line in progress belongs to the previous split
@@ -142,15 +159,15 @@ void TextFileRdd::compute(std::size_t p, TaskContext& tc, ChunkSink<std::string>
   while (buf_offset + pos <= s.end && next_line(end)) {
     std::size_t len = end - pos;
     if (len > 0 && buf[pos + len - 1] == '\r') --len;
-    chunk[k++].assign(buf.data() + pos, len);
+    if (views)
+      view_chunk[k++] = std::string_view(buf.data() + pos, len);
+    else
+      chunk[k++].assign(buf.data() + pos, len);
     ++lines;
     pos = std::min(end + 1, have);
-    if (k == chunk.size()) {
-      out.push(std::span<std::string>(chunk.data(), k));
-      k = 0;
-    }
+    if (k == chunk_size_v<std::string>) flush();
   }
-  if (k) out.push(std::span<std::string>(chunk.data(), k));
+  flush();
   tc.records_in += lines;
 }
 

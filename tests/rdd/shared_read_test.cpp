@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
 #include <rill/rill.hpp>
 
 #include "rdd/reference.hpp"
@@ -152,6 +153,20 @@ TEST_P(RddSharedRead, ParallelizeSlicesAreReadInPlace) {
   g_copies = 0;
   EXPECT_EQ(rdd.map([](const Counted& c) { return 2 * c.v; }).collect(), doubled(3'000));
   EXPECT_EQ(g_copies.load(), 0);
+}
+
+// parallelize of an rvalue keeps the caller's buffer: its slices are ranges of it, no
+// second copy of the input (the moves above are not counted, addresses are).
+TEST_P(RddSharedRead, ParallelizeOfAnRvalueKeepsItsBuffer) {
+  std::vector<Counted> data;
+  for (int i = 0; i < 3'000; ++i) data.emplace_back(i);
+  const auto base = reinterpret_cast<std::uintptr_t>(data.data());
+  auto rdd = ctx.parallelize(std::move(data), GetParam());
+  const auto addrs =
+      rdd.map([](const Counted& c) { return reinterpret_cast<std::uintptr_t>(&c); }).collect();
+  ASSERT_EQ(addrs.size(), 3'000u);
+  for (std::size_t i = 0; i < addrs.size(); ++i)
+    ASSERT_EQ(addrs[i], base + i * sizeof(Counted)) << "element " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Partitions, RddSharedRead, ::testing::ValuesIn(kPartitionCounts));
