@@ -109,6 +109,11 @@ JetStreamInputNode::Parts JetStreamInputNode::replay(Time t, SequenceRange r) {
   const auto deadline = std::chrono::steady_clock::now() + options_.replay_timeout;
   while (true) {
     try {
+      // What retention removed meanwhile cannot be re-read: said, not silently dropped.
+      if (const auto first = client_.stream_state(stream_).first_sequence; first > r.first)
+        report("NATS " + client_.url() + ": stream '" + stream_ + "' no longer stores [" +
+               std::to_string(r.first) + ", " + std::to_string(std::min(first - 1, r.last)) +
+               "] of batch " + std::to_string(t.count()) + " (retention): those messages are lost");
       return read(r);
     } catch (const JetStreamError& e) {
       const std::string what = std::string(e.what()) + "; batch " + std::to_string(t.count()) +
