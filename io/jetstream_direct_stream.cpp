@@ -190,26 +190,13 @@ void JetStreamInputNode::allocate_batch(Time t) {
     }
   }
   previous_batch_ = t;
-  std::int64_t records = 0;
-  for (auto& p : parts) records += static_cast<std::int64_t>(p.size());
-  graph().report_input(t, records);
-  {
-    std::lock_guard lock(mutex_);
-    read_[t] = std::move(parts);
-  }
-  if (initialized()) get_or_compute(t);
-  std::lock_guard lock(mutex_);
-  read_.erase(t);
+  partitions_.deliver(graph(), t, std::move(parts), [&] {
+    if (initialized()) get_or_compute(t);
+  });
 }
 
 std::optional<Rdd<JetStreamMessage>> JetStreamInputNode::compute(Time t) {
-  Parts parts;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = read_.find(t); it != read_.end()) parts = std::move(it->second);
-  }
-  if (parts.empty()) return graph().context().empty_rdd<JetStreamMessage>();
-  return graph().context().parallelize_partitions(std::move(parts), "jetstream_direct_stream");
+  return partitions_.rdd(graph().context(), t, "jetstream_direct_stream");
 }
 
 void JetStreamInputNode::clear_metadata(Time t) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <rill/dstream/input_partitions.hpp>
 #include <rill/dstream/rate_estimator.hpp>
 #include <rill/dstream/streaming_context.hpp>
 #include <rill/io/jetstream_client.hpp>
@@ -33,7 +34,7 @@ class JetStreamInputNode final : public DStreamNode<JetStreamMessage> {
   StreamingListener& rate_controller() { return controller_; }
 
  private:
-  using Parts = std::vector<std::vector<JetStreamMessage>>;
+  using Parts = InputPartitions<JetStreamMessage>::Parts;
   // The messages of [r.first, r.last] per filter; throws JetStreamError.
   Parts read(SequenceRange r);
   // A re-run batch's logged range: retried until options_.replay_timeout.
@@ -59,8 +60,8 @@ class JetStreamInputNode final : public DStreamNode<JetStreamMessage> {
   std::map<Time, SequenceRange> replay_;
   std::optional<Time> previous_batch_;
   std::mutex mutex_;
-  std::optional<std::uint64_t> next_;  // guarded by mutex_: next sequence to take
-  std::map<Time, Parts> read_;         // guarded by mutex_: messages per batch
+  std::optional<std::uint64_t> next_;             // guarded by mutex_: next sequence to take
+  InputPartitions<JetStreamMessage> partitions_;  // the messages of each batch
 };
 
 }  // namespace rill::detail

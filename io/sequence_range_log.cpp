@@ -1,6 +1,5 @@
 #include <rill/dstream/block_codec.hpp>
 #include <rill/io/sequence_range_log.hpp>
-#include <rill/rdd/checked_file.hpp>
 #include <stdexcept>
 #include <vector>
 
@@ -25,15 +24,9 @@ std::vector<std::uint64_t> decode(const std::string& bytes, std::size_t count,
 
 SequenceRangeLog::SequenceRangeLog(std::filesystem::path dir, bool restarted,
                                    std::optional<Time> last_completed)
-    : dir_(std::move(dir)), log_(dir_) {
-  if (!restarted) {
-    log_.discard_recovered();
-    std::error_code ec;
-    std::filesystem::remove(snapshot_file(), ec);
-    return;
-  }
-  if (std::error_code ec; std::filesystem::exists(snapshot_file(), ec))
-    next_ = decode(read_checked_file(snapshot_file(), kNext), 1, snapshot_file())[0];
+    : InputProgressLog(std::move(dir), "next", kNext, restarted) {
+  if (!restarted) return;
+  if (auto snapshot = read_snapshot()) next_ = decode(*snapshot, 1, dir_ / "next")[0];
   for (auto& [t, records] : log_.take_recovered().batches)
     for (auto& r : records) {
       auto v = decode(r, 2, log_.dir());
@@ -49,13 +42,11 @@ SequenceRangeLog::SequenceRangeLog(std::filesystem::path dir, bool restarted,
 }
 
 void SequenceRangeLog::record(Time t, SequenceRange r) {
-  log_.append(encode_block(std::vector<std::uint64_t>{r.first, r.last}));
-  log_.mark_batch(t);  // fsyncs the record with its marker
+  append(t, encode_block(std::vector<std::uint64_t>{r.first, r.last}));
 }
 
 void SequenceRangeLog::snapshot(Time t, std::uint64_t next) {
-  write_checked_file(snapshot_file(), kNext, encode_block(std::vector<std::uint64_t>{next}));
-  log_.clean_through(t);
+  write_snapshot(t, encode_block(std::vector<std::uint64_t>{next}));
 }
 
 }  // namespace rill::detail

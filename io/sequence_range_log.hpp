@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <rill/dstream/input_progress_log.hpp>
 #include <rill/dstream/time.hpp>
-#include <rill/io/write_ahead_log.hpp>
 
 namespace rill::detail {
 
@@ -20,7 +20,7 @@ struct SequenceRange {
   std::uint64_t last = 0;   // inclusive
 };
 
-class SequenceRangeLog {
+class SequenceRangeLog final : public InputProgressLog {
  public:
   // Opens (and, with restarted, reads) the log in dir; otherwise starts it afresh.
   // Corrupt files are a std::runtime_error naming the file.
@@ -33,21 +33,14 @@ class SequenceRangeLog {
 
   // Durable on return: batch t takes range r.
   void record(Time t, SequenceRange r);
-  // A batch completed; true every kSnapshotEvery calls: time for snapshot().
-  bool completed() { return ++since_snapshot_ % kSnapshotEvery == 0; }
   // After batch t completed: `next` (after every range logged so far) becomes the
   // snapshot, and the log of batches <= t goes.
+  // (completed() says when.)
   void snapshot(Time t, std::uint64_t next);
 
  private:
-  static constexpr int kSnapshotEvery = 10;
-  std::filesystem::path snapshot_file() const { return dir_ / "next"; }
-
-  std::filesystem::path dir_;
-  WriteAheadLog log_;
   std::optional<std::uint64_t> next_;
   std::map<Time, SequenceRange> replay_;
-  int since_snapshot_ = 0;  // batches complete one at a time, in order
 };
 
 }  // namespace rill::detail

@@ -522,6 +522,23 @@ Lives run_lives(const std::vector<std::string>& job_args, const fs::path& out, c
   return r;
 }
 
+// Writes each life that failed (with the first lines of its stderr), a feeder error and
+// an early stop to details; returns how many lives failed.
+long describe_failures(const std::vector<Life>& lives, const std::string& feeder_error,
+                       const std::string& fatal, std::ostream& details) {
+  long failed = 0;
+  for (const auto& life : lives) {
+    if (life.failure.empty()) continue;
+    ++failed;
+    details << "  life " << life.index << (life.final ? " (final)" : "") << " " << life.failure
+            << "; first lines of " << life.err_log << ":\n"
+            << first_lines(life.err_log, 6);
+  }
+  if (!feeder_error.empty()) details << "  feeder: " << feeder_error << "\n";
+  if (!fatal.empty()) details << "  stopped early: " << fatal << "\n";
+  return failed;
+}
+
 // ---- the test ----
 
 struct Scenario {
@@ -651,16 +668,7 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
   }
 
   // (d) every life ran until it was killed (the last: until STOP, then exit 0).
-  long failed = 0;
-  for (const auto& life : lives) {
-    if (life.failure.empty()) continue;
-    ++failed;
-    details << "  life " << life.index << (life.final ? " (final)" : "") << " " << life.failure
-            << "; first lines of " << life.err_log << ":\n"
-            << first_lines(life.err_log, 6);
-  }
-  if (!feeder.error().empty()) details << "  feeder: " << feeder.error() << "\n";
-  if (!fatal.empty()) details << "  stopped early: " << fatal << "\n";
+  const long failed = describe_failures(lives, feeder.error(), fatal, details);
 
   const long started =
       std::count_if(lives.begin(), lives.end(), [](const Life& l) { return l.started; });
@@ -784,16 +792,7 @@ TEST(KillNineJetStream, EveryMessageOnceInSqliteAfterSigkills) {
     state_mismatches = 1;
     details << "  state: got " << show_map(got_state) << ", want " << show_map(want_state) << "\n";
   }
-  long failed = 0;
-  for (const auto& life : lives) {
-    if (life.failure.empty()) continue;
-    ++failed;
-    details << "  life " << life.index << (life.final ? " (final)" : "") << " " << life.failure
-            << "; first lines of " << life.err_log << ":\n"
-            << first_lines(life.err_log, 6);
-  }
-  if (!feeder.error().empty()) details << "  feeder: " << feeder.error() << "\n";
-  if (!fatal.empty()) details << "  stopped early: " << fatal << "\n";
+  const long failed = describe_failures(lives, feeder.error(), fatal, details);
 
   std::ostringstream summary;
   summary << "messages lost: " << lost.size() << " of " << fed

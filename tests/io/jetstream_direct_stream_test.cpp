@@ -68,6 +68,21 @@ struct ErrorLog final : StreamingListener {
   }
 };
 
+// A stream context on the manual clock (100 ms batches) with a listener for its errors.
+struct ManualRun {
+  Context ctx{Config{.parallelism = 2}};
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  StreamingContext ssc{ctx, std::chrono::milliseconds(100), clock};
+  ErrorLog errors;
+  Batches got;
+  ManualRun() { ssc.add_listener(errors); }
+  // Runs batch i (time 100 i ms) to completion.
+  void batch(int i) {
+    clock->advance(std::chrono::milliseconds(100));
+    ssc.await_batch_completed(Time{100 * i});
+  }
+};
+
 // The reference: what was published, in sequence order, compared field by field.
 void expect_exactly(const std::vector<JetStreamMessage>& got, const std::vector<Published>& want) {
   ASSERT_EQ(got.size(), want.size());
@@ -176,34 +191,27 @@ TEST(JetStreamDirectStream, ServerDownAtStartIsReportedThenEverythingIsRead) {
   auto server = std::make_unique<NatsServer>();
   const auto url = server->url();
   server->stop();
-  Context ctx(Config{.parallelism = 2});
-  auto clock = std::make_shared<ManualClock>();
-  StreamingContext ssc(ctx, 100ms, clock);
-  ErrorLog errors;
-  ssc.add_listener(errors);
-  Batches got;
-  record_batches(
-      jetstream_direct_stream(ssc, url, "ORDERS", {}, JetStreamOptions{.request_timeout = 500ms}),
-      got);
-  ssc.start();
-  clock->advance(100ms);
-  ssc.await_batch_completed(Time{100});
-  EXPECT_EQ(got.count(Time{100}), 0u);
+  ManualRun run;
+  record_batches(jetstream_direct_stream(run.ssc, url, "ORDERS", {},
+                                         JetStreamOptions{.request_timeout = 500ms}),
+                 run.got);
+  run.ssc.start();
+  run.batch(1);
+  EXPECT_EQ(run.got.count(Time{100}), 0u);
   server->start();
   NatsPublisher pub(url);
   // The stream does not exist yet: reported too, still nothing lost.
-  clock->advance(100ms);
-  ssc.await_batch_completed(Time{200});
+  run.batch(2);
   pub.add_stream("ORDERS", {"orders.>"});
   auto want = publish(pub, 0, 200);
-  clock->advance(100ms);
-  ssc.await_batch_completed(Time{300});
-  ssc.stop();
-  expect_exactly(got.all(), want);
-  std::lock_guard lock(errors.m);
-  ASSERT_GE(errors.messages.size(), 2u);
-  EXPECT_NE(errors.messages[0].find(url), std::string::npos) << errors.messages[0];
-  EXPECT_NE(errors.messages[1].find("no stream 'ORDERS'"), std::string::npos) << errors.messages[1];
+  run.batch(3);
+  run.ssc.stop();
+  expect_exactly(run.got.all(), want);
+  std::lock_guard lock(run.errors.m);
+  const auto& errors = run.errors.messages;
+  ASSERT_GE(errors.size(), 2u);
+  EXPECT_NE(errors[0].find(url), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("no stream 'ORDERS'"), std::string::npos) << errors[1];
 }
 
 TEST(JetStreamDirectStream, ServerRestartMidStreamLosesAndRepeatsNothing) {
@@ -213,23 +221,17 @@ TEST(JetStreamDirectStream, ServerRestartMidStreamLosesAndRepeatsNothing) {
     pub.add_stream("ORDERS", {"orders.>"});
     return publish(pub, 0, 300);
   }();
-  Context ctx(Config{.parallelism = 2});
-  auto clock = std::make_shared<ManualClock>();
-  StreamingContext ssc(ctx, 100ms, clock);
-  ErrorLog errors;
-  ssc.add_listener(errors);
-  Batches got;
-  record_batches(jetstream_direct_stream(ssc, server.url(), "ORDERS", {"orders.eu", "orders.us"},
-                                         JetStreamOptions{.request_timeout = 500ms}),
-                 got);
-  ssc.start();
-  clock->advance(100ms);
-  ssc.await_batch_completed(Time{100});
+  ManualRun run;
+  record_batches(
+      jetstream_direct_stream(run.ssc, server.url(), "ORDERS", {"orders.eu", "orders.us"},
+                              JetStreamOptions{.request_timeout = 500ms}),
+      run.got);
+  run.ssc.start();
+  run.batch(1);
   server.stop();
-  clock->advance(100ms);
-  ssc.await_batch_completed(Time{200});
-  EXPECT_EQ(got.count(Time{200}), 0u);
-  EXPECT_GE(errors.size(), 1u);
+  run.batch(2);
+  EXPECT_EQ(run.got.count(Time{200}), 0u);
+  EXPECT_GE(run.errors.size(), 1u);
   server.start();
   {
     NatsPublisher pub(server.url());
@@ -237,13 +239,12 @@ TEST(JetStreamDirectStream, ServerRestartMidStreamLosesAndRepeatsNothing) {
     want.insert(want.end(), more.begin(), more.end());
   }
   // cnats reconnects on its own; batches until then are empty and reported.
-  for (int i = 3; i <= 40 && got.all().size() < want.size(); ++i) {
-    clock->advance(100ms);
-    ssc.await_batch_completed(Time{100 * i});
-    if (got.all().size() < want.size()) std::this_thread::sleep_for(50ms);
+  for (int i = 3; i <= 40 && run.got.all().size() < want.size(); ++i) {
+    run.batch(i);
+    if (run.got.all().size() < want.size()) std::this_thread::sleep_for(50ms);
   }
-  ssc.stop();
-  expect_exactly(got.all(), want);
+  run.ssc.stop();
+  expect_exactly(run.got.all(), want);
 }
 
 TEST(JetStreamDirectStream, BadUrlsStreamNamesAndFiltersNameTheValue) {
