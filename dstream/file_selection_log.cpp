@@ -25,16 +25,10 @@ std::vector<std::string> decode_names(const std::string& bytes, const std::files
 
 FileSelectionLog::FileSelectionLog(std::filesystem::path dir, bool restarted,
                                    std::optional<Time> last_completed)
-    : dir_(std::move(dir)), log_(dir_) {
-  if (!restarted) {
-    log_.discard_recovered();
-    std::error_code ec;
-    std::filesystem::remove(snapshot_file(), ec);
-    return;
-  }
-  if (std::error_code ec; std::filesystem::exists(snapshot_file(), ec))
-    for (auto& n : decode_names(read_checked_file(snapshot_file(), kSeen), snapshot_file()))
-      seen_.insert(std::move(n));
+    : InputProgressLog(std::move(dir), "seen", kSeen, restarted) {
+  if (!restarted) return;
+  if (auto snapshot = read_snapshot())
+    for (auto& n : decode_names(*snapshot, dir_ / "seen")) seen_.insert(std::move(n));
   auto recovered = log_.take_recovered();
   for (auto& [t, records] : recovered.batches) {
     std::vector<std::string> names;
@@ -50,15 +44,11 @@ FileSelectionLog::FileSelectionLog(std::filesystem::path dir, bool restarted,
 }
 
 void FileSelectionLog::record(Time t, const std::vector<std::string>& names) {
-  if (names.empty()) return;
-  log_.append(encode_names(names));
-  log_.mark_batch(t);  // fsyncs the record with its marker
+  if (!names.empty()) append(t, encode_names(names));
 }
 
 void FileSelectionLog::snapshot(Time t, const std::set<std::string>& seen) {
-  write_checked_file(snapshot_file(), kSeen,
-                     encode_names(std::vector<std::string>(seen.begin(), seen.end())));
-  log_.clean_through(t);
+  write_snapshot(t, encode_names(std::vector<std::string>(seen.begin(), seen.end())));
 }
 
 }  // namespace rill::detail

@@ -10,15 +10,15 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <rill/dstream/input_progress_log.hpp>
 #include <rill/dstream/time.hpp>
-#include <rill/io/write_ahead_log.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace rill::detail {
 
-class FileSelectionLog {
+class FileSelectionLog final : public InputProgressLog {
  public:
   // Opens (and, with restarted, reads) the log in dir; otherwise starts it afresh.
   // Corrupt files are a std::runtime_error naming the file.
@@ -31,21 +31,14 @@ class FileSelectionLog {
 
   // Durable on return: batch t takes these files.
   void record(Time t, const std::vector<std::string>& names);
-  // A batch completed; true every kSnapshotEvery calls: time for snapshot().
-  bool completed() { return ++since_snapshot_ % kSnapshotEvery == 0; }
   // After batch t completed: `seen` (all names taken so far, by t and any later batch)
   // becomes the snapshot, and the log of batches <= t goes.
+  // (completed() says when.)
   void snapshot(Time t, const std::set<std::string>& seen);
 
  private:
-  static constexpr int kSnapshotEvery = 10;
-  std::filesystem::path snapshot_file() const { return dir_ / "seen"; }
-
-  std::filesystem::path dir_;
-  WriteAheadLog log_;
   std::set<std::string> seen_;
   std::map<Time, std::vector<std::string>> replay_;
-  int since_snapshot_ = 0;  // batches complete one at a time, in order
 };
 
 }  // namespace rill::detail

@@ -143,26 +143,13 @@ void FileInputNode::allocate_batch(Time t) {
       seen_.insert(n);
     }
   }
-  std::int64_t records = 0;
-  for (auto& p : parts) records += static_cast<std::int64_t>(p.size());
-  graph().report_input(t, records);
-  {
-    std::lock_guard lock(mutex_);
-    read_[t] = std::move(parts);
-  }
-  if (initialized()) get_or_compute(t);
-  std::lock_guard lock(mutex_);
-  read_.erase(t);
+  partitions_.deliver(graph(), t, std::move(parts), [&] {
+    if (initialized()) get_or_compute(t);
+  });
 }
 
 std::optional<Rdd<std::string>> FileInputNode::compute(Time t) {
-  std::vector<std::vector<std::string>> parts;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = read_.find(t); it != read_.end()) parts = std::move(it->second);
-  }
-  if (parts.empty()) return graph().context().empty_rdd<std::string>();
-  return graph().context().parallelize_partitions(std::move(parts), "text_file_stream");
+  return partitions_.rdd(graph().context(), t, "text_file_stream");
 }
 
 void FileInputNode::clear_metadata(Time t) {

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <rill/dstream/file_selection_log.hpp>
+#include <rill/dstream/input_partitions.hpp>
 #include <rill/dstream/streaming_context.hpp>
 #include <set>
 #include <string>
@@ -50,9 +51,9 @@ class FileInputNode final : public DStreamNode<std::string> {
   std::unique_ptr<FileSelectionLog> log_;
   std::map<Time, std::vector<std::string>> replay_;
   std::mutex mutex_;
-  std::set<std::string> seen_;      // guarded by mutex_: names taken by some batch
-  std::set<std::string> reported_;  // guarded by mutex_: failing files already reported
-  std::map<Time, std::vector<std::vector<std::string>>> read_;  // guarded: lines per batch
+  std::set<std::string> seen_;               // guarded by mutex_: names taken by some batch
+  std::set<std::string> reported_;           // guarded by mutex_: failing files already reported
+  InputPartitions<std::string> partitions_;  // the lines of each batch's files
 };
 
 }  // namespace rill::detail

@@ -52,8 +52,9 @@
 #include <rill/dstream/update_state_by_key.hpp>
 #include <rill/dstream/watermark.hpp>
 #include <rill/dstream/window.hpp>
-// Sources, sinks and monitoring: socket_text_stream's options, the SQLite sink, the
-// built-in listeners.
+// Sources, sinks and monitoring: socket_text_stream's options, the JetStream source, the SQLite
+// sink, the built-in listeners.
+#include <rill/io/jetstream_direct_stream.hpp>
 #include <rill/io/json_batch_listener.hpp>
 #include <rill/io/mqtt_message.hpp>
 #include <rill/io/mqtt_options.hpp>

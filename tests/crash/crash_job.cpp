@@ -3,15 +3,20 @@
 // directory, the system clock, outputs written with save_as_text_files (exactly-once per
 // batch time). It runs until <output dir>/STOP exists, then stops gracefully and exits 0.
 //
-//   rill_crash_job files|receiver <checkpoint dir> <input> <output dir> [interval ms = 50]
+//   rill_crash_job files|receiver|jetstream <checkpoint dir> <input> <output dir> [interval ms =
+//   50]
 //
 // files:    <input> is a directory read with text_file_stream.
 // receiver: <input> is a file that the test appends to, read by FileTailReceiver with the
 //           write-ahead log on; its offset is kept in <input>.offset and every store is
 //           journalled in <input>.journal (see FileTailReceiver).
-// Records are lines "id key value". Outputs under <output dir>: ids-<time> (the id of each
-// record of the batch), state-<time> (update_state_by_key: running sum of value per key),
-// window-<time> (reduce_by_key_and_window with inverse: sum per key over 4 intervals).
+// jetstream: <input> is a NATS URL; the job reads the JetStream stream CRASH (subjects
+//           crash.a and crash.b, one partition each) with jetstream_direct_stream.
+// Records are lines "id key value" (jetstream: message payloads). Outputs under <output
+// dir>: ids-<time> (the id of each record of the batch), state-<time> (update_state_by_key:
+// running sum of value per key), window-<time> (reduce_by_key_and_window with inverse: sum
+// per key over 4 intervals); jetstream: the SQLite database out.db instead, table records
+// (sequence, id, key, value; SqliteSink append) and table state (key, sum; upsert).
 // Prints "started" on stdout once ssc.start() returned; any failure is printed to stderr
 // as "rill_crash_job: FAILED: ..." and exits 2.
 #include <fcntl.h>
@@ -32,6 +37,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -180,6 +186,7 @@ class FileTailReceiver final : public rill::Receiver<std::string> {
 
 struct Args {
   bool receiver = false;
+  bool jetstream = false;
   std::string checkpoint, input, output;
   rill::Duration interval{50};
 };
@@ -187,18 +194,43 @@ struct Args {
 Args parse_args(int argc, char** argv) {
   if (argc < 5 || argc > 6)
     throw std::invalid_argument(
-        "usage: rill_crash_job files|receiver <checkpoint dir> <input> <output dir> "
+        "usage: rill_crash_job files|receiver|jetstream <checkpoint dir> <input> <output dir> "
         "[interval ms]");
   Args a;
   const std::string kind = argv[1];
-  if (kind != "files" && kind != "receiver")
-    throw std::invalid_argument("source kind must be 'files' or 'receiver', not '" + kind + "'");
+  if (kind != "files" && kind != "receiver" && kind != "jetstream")
+    throw std::invalid_argument("source kind must be 'files', 'receiver' or 'jetstream', not '" +
+                                kind + "'");
   a.receiver = kind == "receiver";
+  a.jetstream = kind == "jetstream";
   a.checkpoint = argv[2];
   a.input = argv[3];
   a.output = argv[4];
   if (argc == 6) a.interval = rill::Duration{to_long(argv[5], argv[5])};
   return a;
+}
+
+// JetStream -> SQLite: every message a row of `records` exactly once (the batch's range
+// is in the checkpoint, the sink skips a batch time it committed), the running sums per
+// key upserted into `state`.
+void build_jetstream(rill::StreamingContext& ssc, const Args& a) {
+  auto messages = rill::jetstream_direct_stream(ssc, a.input, "CRASH", {"crash.a", "crash.b"});
+  const auto db = (fs::path(a.output) / "out.db").string();
+  messages
+      .map([](const rill::JetStreamMessage& m) {
+        auto [key, value] = record_pair(m.payload);
+        return std::tuple{static_cast<std::int64_t>(m.sequence), record_id(m.payload), key, value};
+      })
+      .foreach_rdd(rill::SqliteSink<std::tuple<std::int64_t, long, std::string, long>>(
+          db, "records", {"sequence", "id", "key", "value"}, rill::SinkMode::append));
+  messages.map([](const rill::JetStreamMessage& m) { return record_pair(m.payload); })
+      .update_state_by_key([](const std::vector<long>& values, std::optional<long> sum) {
+        long s = sum.value_or(0);
+        for (long v : values) s += v;
+        return std::optional<long>(s);
+      })
+      .foreach_rdd(rill::SqliteSink<std::pair<std::string, long>>(db, "state", {"key", "sum"},
+                                                                  rill::SinkMode::upsert));
 }
 
 rill::StreamingContext build(const Args& a) {
@@ -208,6 +240,10 @@ rill::StreamingContext build(const Args& a) {
   rill::Context ctx(
       rill::Config{.parallelism = 2, .checkpoint_dir = ctx_dir, .write_ahead_log = a.receiver});
   rill::StreamingContext ssc(ctx, a.interval);
+  if (a.jetstream) {
+    build_jetstream(ssc, a);
+    return ssc;
+  }
   auto lines = a.receiver ? ssc.receiver_stream(std::make_unique<FileTailReceiver>(
                                 a.input, a.input + ".offset", a.input + ".journal"))
                           : ssc.text_file_stream(a.input);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -37,6 +39,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "nats_server.hpp"
 
 #ifndef RILL_CRASH_JOB
 #error "RILL_CRASH_JOB must name the rill_crash_job executable"
@@ -111,6 +115,10 @@ class Feeder {
  public:
   Feeder(bool files, fs::path input, std::uint32_t seed)
       : files_(files), input_(std::move(input)), rng_(seed) {}
+  // Publishes each record as a JetStream message (crash.a for even keys, crash.b for odd
+  // ones), a write's worth acknowledged before the next.
+  Feeder(test::NatsPublisher& publisher, std::uint32_t seed)
+      : files_(false), publisher_(&publisher), rng_(seed) {}
   ~Feeder() { stop(); }
 
   void start() {
@@ -145,12 +153,16 @@ class Feeder {
     std::uniform_int_distribution<int> key(0, kKeys - 1), value(1, 9);
     std::string text;
     for (int i = 0; i < kRecordsPerWrite; ++i) {
-      Record r{static_cast<long>(records_.size()) + 1, "k" + std::to_string(key(rng_)),
-               value(rng_)};
-      text += std::to_string(r.id) + " " + r.key + " " + std::to_string(r.value) + "\n";
+      const int k = key(rng_);
+      Record r{static_cast<long>(records_.size()) + 1, "k" + std::to_string(k), value(rng_)};
+      const auto line = std::to_string(r.id) + " " + r.key + " " + std::to_string(r.value);
+      if (publisher_) publisher_->publish_async(k % 2 ? "crash.b" : "crash.a", line);
+      text += line + "\n";
       records_.push_back(std::move(r));
     }
-    if (files_) {
+    if (publisher_) {
+      publisher_->flush();
+    } else if (files_) {
       // Written under a name text_file_stream skips, then renamed into place complete.
       char name[32];
       std::snprintf(name, sizeof name, "in-%06d", ++files_written_);
@@ -174,6 +186,7 @@ class Feeder {
 
   const bool files_;
   const fs::path input_;
+  test::NatsPublisher* const publisher_ = nullptr;
   std::mt19937 rng_;             // feeder thread only
   std::vector<Record> records_;  // feeder thread only until stop()
   int files_written_ = 0;        // feeder thread only
@@ -406,6 +419,126 @@ std::string show_map(const std::map<std::string, long>& m) {
   return s + "}";
 }
 
+// How a scenario feeds its job: start and stop the feeding thread, the records fed so
+// far, and how many of the ids 1..fed the job's outputs show (polled by the final life).
+struct Feed {
+  std::function<void()> start, stop;
+  std::function<long()> fed;
+  std::function<long(long fed)> delivered;
+};
+
+struct Lives {
+  std::vector<Life> lives;
+  std::string fatal;  // a failure after which no later life was started
+};
+
+// Runs the job (job_args) kills + 1 times: each life but the last is SIGKILLed after a
+// random time and followed by a random downtime (the seeded schedule), input fed the
+// whole time from the first life's start; the final life gets no new input, runs until
+// the outputs show every fed id (or stall), then is stopped with <out>/STOP.
+Lives run_lives(const std::vector<std::string>& job_args, const fs::path& out, const fs::path& logs,
+                long kills, std::uint32_t seed, Feed& feed) {
+  std::mt19937 schedule(seed);
+  std::uniform_int_distribution<int> life_ms(kLifeMinMs, kLifeMaxMs), down_ms(0, kDownMaxMs);
+  bool feeding = false;
+  Lives r;
+  auto& lives = r.lives;
+  auto& fatal = r.fatal;
+
+  for (long i = 0; i <= kills && fatal.empty(); ++i) {
+    Life life;
+    life.index = static_cast<int>(i);
+    life.final = i == kills;
+    char name[32];
+    std::snprintf(name, sizeof name, "life-%02d", life.index);
+    life.out_log = logs / (std::string(name) + ".out");
+    life.err_log = logs / (std::string(name) + ".err");
+    if (life.final && feeding) feed.stop();  // the last life gets no new input
+    ChildProcess child(job_args, life.out_log, life.err_log);
+
+    if (i == 0) {
+      // Input starts once the job's stream exists: a fresh text_file_stream skips the
+      // files already there (Spark's newFilesOnly), and a fresh run has no checkpoint.
+      const auto deadline = SteadyClock::now() + kStartLimit;
+      while (child.running() && !printed_started(life) && SteadyClock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+      if (!printed_started(life)) {
+        life.failure = child.running()
+                           ? "did not start within 60 s"
+                           : "exited before starting, " + describe_status(*child.status());
+        fatal = "the first life did not start";
+      } else {
+        feed.start();
+        feeding = true;
+      }
+    }
+
+    if (fatal.empty() && !life.final) {
+      const auto until = SteadyClock::now() + std::chrono::milliseconds(life_ms(schedule));
+      while (child.running() && SteadyClock::now() < until) std::this_thread::sleep_for(5ms);
+      if (!child.running())
+        life.failure = "exited by itself, " + describe_status(*child.status());
+      else if (!child.kill_and_reap())
+        fatal = life.failure = "could not be reaped after SIGKILL";
+      std::this_thread::sleep_for(std::chrono::milliseconds(down_ms(schedule)));  // down
+    } else if (fatal.empty()) {
+      if (kills == 0) {
+        std::this_thread::sleep_for(kUninterruptedFeed);
+        feed.stop();
+      }
+      const long fed = feed.fed();
+      // Until every fed id was output, nothing new came for kStallLimit, or the limit.
+      const auto start = SteadyClock::now();
+      auto last_progress = start;
+      long seen = -1;
+      while (child.running() && SteadyClock::now() - start < kCatchUpLimit &&
+             SteadyClock::now() - last_progress < kStallLimit) {
+        const long n = feed.delivered(fed);
+        if (n == fed) break;
+        if (n > seen) {
+          seen = n;
+          last_progress = SteadyClock::now();
+        }
+        std::this_thread::sleep_for(200ms);
+      }
+      if (!child.running()) {
+        life.failure = "exited before STOP, " + describe_status(*child.status());
+      } else {
+        std::ofstream(out / "STOP").flush();
+        if (!child.wait_exit(kStopLimit)) {
+          child.kill_and_reap();
+          life.failure = "did not exit within 60 s of STOP";
+        } else if (*child.status() != 0) {
+          life.failure = "ended with " + describe_status(*child.status()) + " after STOP";
+        }
+      }
+    }
+    life.started = printed_started(life);
+    if (life.failure.empty() && has_error_marker(read_text(life.err_log)))
+      life.failure = "reported an error on stderr";
+    lives.push_back(std::move(life));
+  }
+  feed.stop();
+  return r;
+}
+
+// Writes each life that failed (with the first lines of its stderr), a feeder error and
+// an early stop to details; returns how many lives failed.
+long describe_failures(const std::vector<Life>& lives, const std::string& feeder_error,
+                       const std::string& fatal, std::ostream& details) {
+  long failed = 0;
+  for (const auto& life : lives) {
+    if (life.failure.empty()) continue;
+    ++failed;
+    details << "  life " << life.index << (life.final ? " (final)" : "") << " " << life.failure
+            << "; first lines of " << life.err_log << ":\n"
+            << first_lines(life.err_log, 6);
+  }
+  if (!feeder_error.empty()) details << "  feeder: " << feeder_error << "\n";
+  if (!fatal.empty()) details << "  stopped early: " << fatal << "\n";
+  return failed;
+}
+
 // ---- the test ----
 
 struct Scenario {
@@ -439,88 +572,13 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
   else
     std::ofstream(input).flush();
 
-  std::mt19937 schedule(seed);
-  std::uniform_int_distribution<int> life_ms(kLifeMinMs, kLifeMaxMs), down_ms(0, kDownMaxMs);
   Feeder feeder(files, input, seed + 1);
-  bool feeding = false;
-  std::vector<Life> lives;
-  std::string fatal;  // a failure after which no later life is started
-
-  for (long i = 0; i <= kills && fatal.empty(); ++i) {
-    Life life;
-    life.index = static_cast<int>(i);
-    life.final = i == kills;
-    char name[32];
-    std::snprintf(name, sizeof name, "life-%02d", life.index);
-    life.out_log = logs / (std::string(name) + ".out");
-    life.err_log = logs / (std::string(name) + ".err");
-    if (life.final && feeding) feeder.stop();  // the last life gets no new input
-    ChildProcess child({RILL_CRASH_JOB, GetParam().source, ckpt.string(), input.string(),
-                        out.string(), std::to_string(kIntervalMs)},
-                       life.out_log, life.err_log);
-
-    if (i == 0) {
-      // Input starts once the job's stream exists: a fresh text_file_stream skips the
-      // files already there (Spark's newFilesOnly), and a fresh run has no checkpoint.
-      const auto deadline = SteadyClock::now() + kStartLimit;
-      while (child.running() && !printed_started(life) && SteadyClock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-      if (!printed_started(life)) {
-        life.failure = child.running()
-                           ? "did not start within 60 s"
-                           : "exited before starting, " + describe_status(*child.status());
-        fatal = "the first life did not start";
-      } else {
-        feeder.start();
-        feeding = true;
-      }
-    }
-
-    if (fatal.empty() && !life.final) {
-      const auto until = SteadyClock::now() + std::chrono::milliseconds(life_ms(schedule));
-      while (child.running() && SteadyClock::now() < until) std::this_thread::sleep_for(5ms);
-      if (!child.running())
-        life.failure = "exited by itself, " + describe_status(*child.status());
-      else if (!child.kill_and_reap())
-        fatal = life.failure = "could not be reaped after SIGKILL";
-      std::this_thread::sleep_for(std::chrono::milliseconds(down_ms(schedule)));  // down
-    } else if (fatal.empty()) {
-      if (kills == 0) {
-        std::this_thread::sleep_for(kUninterruptedFeed);
-        feeder.stop();
-      }
-      const long fed = static_cast<long>(feeder.records().size());
-      // Until every fed id was output, nothing new came for kStallLimit, or the limit.
-      const auto start = SteadyClock::now();
-      auto last_progress = start;
-      long seen = -1;
-      while (child.running() && SteadyClock::now() - start < kCatchUpLimit &&
-             SteadyClock::now() - last_progress < kStallLimit) {
-        const long n = distinct_fed_ids_output(out, fed);
-        if (n == fed) break;
-        if (n > seen) {
-          seen = n;
-          last_progress = SteadyClock::now();
-        }
-        std::this_thread::sleep_for(200ms);
-      }
-      if (!child.running()) {
-        life.failure = "exited before STOP, " + describe_status(*child.status());
-      } else {
-        std::ofstream(out / "STOP").flush();
-        if (!child.wait_exit(kStopLimit)) {
-          child.kill_and_reap();
-          life.failure = "did not exit within 60 s of STOP";
-        } else if (*child.status() != 0) {
-          life.failure = "ended with " + describe_status(*child.status()) + " after STOP";
-        }
-      }
-    }
-    life.started = printed_started(life);
-    if (life.failure.empty() && has_error_marker(read_text(life.err_log)))
-      life.failure = "reported an error on stderr";
-    lives.push_back(std::move(life));
-  }
+  Feed feed{[&] { feeder.start(); }, [&] { feeder.stop(); },
+            [&] { return static_cast<long>(feeder.records().size()); },
+            [&](long fed) { return distinct_fed_ids_output(out, fed); }};
+  auto [lives, fatal] = run_lives({RILL_CRASH_JOB, GetParam().source, ckpt.string(), input.string(),
+                                   out.string(), std::to_string(kIntervalMs)},
+                                  out, logs, kills, seed, feed);
   feeder.stop();
   const auto run_seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
 
@@ -610,16 +668,7 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
   }
 
   // (d) every life ran until it was killed (the last: until STOP, then exit 0).
-  long failed = 0;
-  for (const auto& life : lives) {
-    if (life.failure.empty()) continue;
-    ++failed;
-    details << "  life " << life.index << (life.final ? " (final)" : "") << " " << life.failure
-            << "; first lines of " << life.err_log << ":\n"
-            << first_lines(life.err_log, 6);
-  }
-  if (!feeder.error().empty()) details << "  feeder: " << feeder.error() << "\n";
-  if (!fatal.empty()) details << "  stopped early: " << fatal << "\n";
+  const long failed = describe_failures(lives, feeder.error(), fatal, details);
 
   const long started =
       std::count_if(lives.begin(), lives.end(), [](const Life& l) { return l.started; });
@@ -652,6 +701,115 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
 INSTANTIATE_TEST_SUITE_P(Sources, KillNine,
                          ::testing::Values(Scenario{"files", 4242}, Scenario{"receiver", 4343}),
                          [](const auto& info) { return std::string(info.param.source); });
+
+// ---- JetStream -> SQLite: the direct stream's ranges in the checkpoint, the sink's
+// batch times in the database: every published message is one row, none twice ----
+
+// The rows of a query's first one or two integer/text columns, or nothing while the
+// database or table does not exist yet (the job creates them).
+std::vector<std::pair<std::string, long>> query(const fs::path& db, const std::string& sql) {
+  std::vector<std::pair<std::string, long>> rows;
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(h, 5000);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK)
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        const auto* text = sqlite3_column_text(st, 0);
+        rows.emplace_back(text ? reinterpret_cast<const char*>(text) : "",
+                          sqlite3_column_count(st) > 1 ? sqlite3_column_int64(st, 1) : 0);
+      }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(h);
+  return rows;
+}
+
+TEST(KillNineJetStream, EveryMessageOnceInSqliteAfterSigkills) {
+  const auto seed = static_cast<std::uint32_t>(env_long("RILL_CRASH_SEED", 4444));
+  const long kills = env_long("RILL_KILLS", 20);
+  const auto t0 = SteadyClock::now();
+  std::cout << "[ crash    ] jetstream: seed " << seed << ", " << kills
+            << " kills (RILL_CRASH_SEED, RILL_KILLS)" << std::endl;
+  test::NatsServer server;
+  test::NatsPublisher publisher(server.url());
+  publisher.add_stream("CRASH", {"crash.a", "crash.b"});
+
+  std::string tmpl = (fs::temp_directory_path() / "rill-crash-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << "mkdtemp " << tmpl;
+  const fs::path root(tmpl);
+  const auto ckpt = root / "checkpoint", out = root / "out", logs = root / "logs";
+  const auto db = out / "out.db";
+  fs::create_directories(out);
+  fs::create_directories(logs);
+
+  Feeder feeder(publisher, seed + 1);
+  Feed feed{[&] { feeder.start(); }, [&] { feeder.stop(); },
+            [&] { return static_cast<long>(feeder.records().size()); },
+            [&](long fed) {
+              auto n = query(
+                  db, "SELECT COUNT(DISTINCT id) FROM records WHERE id <= " + std::to_string(fed));
+              return n.empty() ? 0L : std::stol(n[0].first);
+            }};
+  auto [lives, fatal] = run_lives({RILL_CRASH_JOB, "jetstream", ckpt.string(), server.url(),
+                                   out.string(), std::to_string(kIntervalMs)},
+                                  out, logs, kills, seed, feed);
+  feeder.stop();
+  const auto run_seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+
+  // ---- the checks, on the database ----
+  const auto& records = feeder.records();
+  const long fed = static_cast<long>(records.size());
+  std::ostringstream details;
+  std::vector<long> count(static_cast<std::size_t>(fed) + 1, 0), unknown;
+  for (const auto& [id_text, rows] : query(db, "SELECT id, COUNT(*) FROM records GROUP BY id")) {
+    const long id = std::stol(id_text);
+    if (id >= 1 && id <= fed)
+      count[static_cast<std::size_t>(id)] = rows;
+    else
+      unknown.push_back(id);
+  }
+  std::vector<long> lost, duplicated;
+  for (long id = 1; id <= fed; ++id) {
+    if (count[static_cast<std::size_t>(id)] == 0) lost.push_back(id);
+    if (count[static_cast<std::size_t>(id)] > 1) duplicated.push_back(id);
+  }
+  if (!lost.empty()) details << "  lost ids: " << id_ranges(lost) << "\n";
+  if (!duplicated.empty()) details << "  duplicated ids: " << id_ranges(duplicated) << "\n";
+  if (!unknown.empty()) details << "  ids never fed: " << id_ranges(unknown) << "\n";
+  // Each stream sequence once: the row of a message is the row of one message.
+  const auto seq_rows = query(db, "SELECT COUNT(*) - COUNT(DISTINCT sequence), 0 FROM records");
+  const long repeated_sequences = seq_rows.empty() ? -1 : std::stol(seq_rows[0].first);
+  if (repeated_sequences != 0)
+    details << "  sequences in more than one row: " << repeated_sequences << "\n";
+
+  // The upserted running sums equal a serial sum over every fed record.
+  std::map<std::string, long> want_state, got_state;
+  for (const auto& r : records) want_state[r.key] += r.value;
+  for (const auto& [k, v] : query(db, "SELECT key, sum FROM state")) got_state[k] = v;
+  long state_mismatches = 0;
+  if (got_state != want_state) {
+    state_mismatches = 1;
+    details << "  state: got " << show_map(got_state) << ", want " << show_map(want_state) << "\n";
+  }
+  const long failed = describe_failures(lives, feeder.error(), fatal, details);
+
+  std::ostringstream summary;
+  summary << "messages lost: " << lost.size() << " of " << fed
+          << ", rows duplicated: " << duplicated.size()
+          << ", state mismatches: " << state_mismatches << ", failed restarts: " << failed << " of "
+          << lives.size() << " lives, " << run_seconds << " s";
+  std::cout << "[ crash    ] " << summary.str() << std::endl;
+  const bool ok = lost.empty() && duplicated.empty() && unknown.empty() &&
+                  repeated_sequences == 0 && state_mismatches == 0 && failed == 0 &&
+                  feeder.error().empty() && fatal.empty() && fed > 0;
+  EXPECT_TRUE(ok) << summary.str() << "\n"
+                  << details.str() << "  (database, checkpoint and logs kept in " << root << ")";
+  if (ok) {
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+}
 
 }  // namespace
 }  // namespace rill::crash_test
