@@ -148,10 +148,16 @@ class DStreamNode : public DStreamBase {
   // The newest generated RDD before t (state streams continue from it, also from one
   // restored after a restart).
   std::optional<Rdd<T>> latest_before(Time t) const {
+    auto e = latest_entry_before(t);
+    if (!e) return std::nullopt;
+    return e->second;
+  }
+  // The same with its batch time.
+  std::optional<std::pair<Time, Rdd<T>>> latest_entry_before(Time t) const {
     std::lock_guard lock(mutex_);
     auto it = generated_.lower_bound(t);
     if (it == generated_.begin()) return std::nullopt;
-    return std::prev(it)->second;
+    return *std::prev(it);
   }
 
   std::size_t retained_rdds() const override {

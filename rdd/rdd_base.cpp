@@ -98,6 +98,12 @@ void RddBase::complete_checkpoint() {
   checkpoint_state_ = kDone;
 }
 
+void RddBase::release_dependencies() {
+  std::vector<Dependency> doomed;  // parents released outside the lock
+  std::lock_guard lock(mutex_);
+  doomed.swap(deps_);
+}
+
 namespace {
 [[noreturn]] void missing_dependency(std::size_t id, std::size_t i) {
   throw std::logic_error("RDD[" + std::to_string(id) + "] has no dependency " + std::to_string(i) +

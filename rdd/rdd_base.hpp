@@ -42,6 +42,9 @@ class RddBase : public LineageNode, public std::enable_shared_from_this<RddBase>
   virtual void compute_discarding(std::size_t partition, TaskContext& tc) = 0;
   // After every partition is written: forget the parents (Spark's lineage truncation).
   void complete_checkpoint();
+  // For nodes whose computed result is kept elsewhere (event-time pane state, applied in
+  // place): once every partition has been computed the parents are no longer needed.
+  void release_dependencies();
 
  protected:
   // async: partition files are written by the context's CheckpointWriter.

@@ -89,15 +89,26 @@ struct PartitionWriter {
   }
 };
 
+// Which reducer a key goes to, from its table hash (the default) or, for composite keys
+// that must stay with part of themselves (event time's (key, pane)), from the key.
+struct RouteByHash {
+  template <class P, class K>
+  std::size_t operator()(const P& partitioner, const K&, std::size_t hash) const {
+    return partitioner.partition_of_hash(hash);
+  }
+};
+
 // Map-side combine (Spark's combineByKey with mapSideCombine): one hash table per reducer.
 // When the map task is done each table is compacted into a plain vector of (key, combiner)
 // pairs: that is what stays in memory until the reducers run, at about half the bytes of
 // a hash table, and the reducers read it with a sequential scan.
-template <class K, class V, class C, class P, class Create, class MergeValue>
+template <class K, class V, class C, class P, class Create, class MergeValue,
+          class Route = RouteByHash>
 struct CombineWriter {
   std::shared_ptr<const P> partitioner;
   Create create;
   MergeValue merge_value;
+  Route route{};
   std::vector<std::vector<std::pair<K, C>>> operator()(RddNode<std::pair<K, V>>& parent,
                                                        std::size_t m, TaskContext& tc,
                                                        std::size_t reducers) const {
@@ -113,7 +124,7 @@ struct CombineWriter {
     auto sink = callback_sink<std::pair<K, V>>([&]<class E>(std::span<E> c) {
       for (auto& kv : c) {
         const std::size_t h = Table::hash(kv.first);
-        auto& map = maps[reducers == 1 ? 0 : partitioner->partition_of_hash(h)];
+        auto& map = maps[reducers == 1 ? 0 : route(*partitioner, kv.first, h)];
         if (auto* e = map.find(kv.first, h))
           e->second = std::invoke(mv, std::move(e->second), take_or_copy(kv.second));
         else

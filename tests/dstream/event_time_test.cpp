@@ -108,6 +108,7 @@ struct Case {
   std::int64_t interval, length, slide, delay;
   int keys = 3;
   std::int64_t partitions = 3;  // of each input batch
+  int reducers = 4;             // Config::default_partitions: the window state's partitions
 };
 
 void check_against_reference(const Case& c, OutputMode mode, int batches, unsigned seed) {
@@ -115,7 +116,7 @@ void check_against_reference(const Case& c, OutputMode mode, int batches, unsign
                " slide " + std::to_string(c.slide) + " delay " + std::to_string(c.delay) +
                (mode == OutputMode::append ? " append" : " update"));
   const auto input = make_input(batches, c.interval, c.slide, c.length, c.delay, seed, c.keys);
-  StreamHarness h{Duration{c.interval}, Config{.parallelism = 2, .default_partitions = 4}};
+  StreamHarness h{Duration{c.interval}, Config{.parallelism = 2, .default_partitions = c.reducers}};
   TempDir dir;
   h.ssc.checkpoint(dir.str());
   auto timed = h.ssc.queue_stream(h.queue_of(input, c.partitions))
@@ -171,6 +172,15 @@ TEST(EventTime, ManyKeysOverManyPartitionsMatchReference) {
   // Keys spread over the 4 reducers, inputs of 7 and of 1 partition (some empty).
   check_against_reference({100, 600, 200, 300, 40, 7}, OutputMode::append, 20, 77);
   check_against_reference({100, 600, 200, 300, 40, 1}, OutputMode::update, 20, 78);
+}
+
+TEST(EventTime, SkewedKeysAndEmptyPartitionsMatchReference) {
+  // Mostly one key: its panes all live on one of 8 state partitions, most of the others
+  // stay empty; inputs of 16 partitions for ~10 records, so most map tasks are empty too.
+  check_against_reference({100, 600, 200, 300, 1, 16, 8}, OutputMode::append, 20, 91);
+  check_against_reference({100, 300, 100, 200, 1, 16, 8}, OutputMode::update, 20, 92);
+  // One state partition for many keys.
+  check_against_reference({100, 400, 100, 200, 30, 5, 1}, OutputMode::append, 20, 93);
 }
 
 TEST(EventTime, CountByWindowNeverEmitsZero) {
@@ -332,18 +342,25 @@ TEST(EventTime, StateIsFreedOnceTheWatermarkPassesAWindowsEnd) {
                      })
                     .reduce_by_key_and_window(std::plus<>{}, 100ms, 100ms, mode);
     sums.foreach_rdd([](const Rdd<Out>&) {});
-    h.ssc.start();
-    h.run_batches(4);
-    h.ssc.stop();
-    auto state =
-        std::dynamic_pointer_cast<detail::DStreamNode<std::pair<int, detail::Panes<long>>>>(
-            sums.node().parents().at(0));
+    auto state = std::dynamic_pointer_cast<
+        detail::DStreamNode<std::pair<int, std::pair<std::int64_t, long>>>>(
+        sums.node().parents().at(0));
     ASSERT_TRUE(state);
-    auto keys_at = [&](Time t) { return state->slice(t, t).at(0).count(); };
-    EXPECT_EQ(keys_at(100ms), 2);  // keys 0 and 1
-    EXPECT_EQ(keys_at(200ms), 2);  // watermark in effect 20: nothing passed yet
-    EXPECT_EQ(keys_at(300ms), 1);  // 500: [0,100) is done, only key 0's [500,600) is left
-    EXPECT_EQ(keys_at(400ms), 1);
+    h.ssc.start();
+    // The state is updated in place: it is read after each batch, before the next one.
+    std::vector<std::size_t> keys;
+    for (int b = 1; b <= 4; ++b) {
+      h.run_batches(1);
+      std::set<int> distinct;
+      const auto t = h.clock->now();
+      for (auto& e : state->slice(t, t).at(0).collect()) distinct.insert(e.first);
+      keys.push_back(distinct.size());
+    }
+    h.ssc.stop();
+    EXPECT_EQ(keys[0], 2u);  // keys 0 and 1
+    EXPECT_EQ(keys[1], 2u);  // watermark in effect 20: nothing passed yet
+    EXPECT_EQ(keys[2], 1u);  // 500: [0,100) is done, only key 0's [500,600) is left
+    EXPECT_EQ(keys[3], 1u);
   }
 }
 

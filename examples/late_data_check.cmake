@@ -1,0 +1,13 @@
+# Runs rill_late_data and rill_late_data --reference; fails unless both print the same.
+execute_process(COMMAND ${EXAMPLE} OUTPUT_VARIABLE rill_out RESULT_VARIABLE rill_rc)
+execute_process(COMMAND ${EXAMPLE} --reference OUTPUT_VARIABLE ref_out RESULT_VARIABLE ref_rc)
+if(NOT rill_rc EQUAL 0 OR NOT ref_rc EQUAL 0)
+  message(FATAL_ERROR "rill_late_data failed: ${rill_rc} / ${ref_rc}")
+endif()
+if(NOT rill_out STREQUAL ref_out)
+  message(FATAL_ERROR "rill_late_data differs from its reference\n--- rill:\n${rill_out}\n--- reference:\n${ref_out}")
+endif()
+if(NOT ref_out MATCHES "late readings: [1-9]")
+  message(FATAL_ERROR "no late readings shown:\n${ref_out}")
+endif()
+message(STATUS "${rill_out}")
