@@ -309,6 +309,32 @@ TEST_F(SqliteSinkTest, ConcurrentSinksOnOneFileTakeTurns) {
               std::vector<std::string>{"1000"});
 }
 
+TEST_F(SqliteSinkTest, ADatabaseLockedPastTheBusyTimeoutFailsTheBatchAndItsRerunWritesItOnce) {
+  // SQLite's "database down": another process holds the write lock longer than the 5 s
+  // busy timeout. The batch fails with an error naming the file, writes nothing, and the
+  // re-run of the same batch time (as after a failed job) writes it once.
+  SqliteSink<long> sink(db_path_, "locked", {"v"});
+  sink(ctx_.parallelize(std::vector<long>{1, 2}, 1), Time{10});
+  {
+    Db other(db_path_);
+    other.exec("BEGIN EXCLUSIVE");
+    std::string error = "no exception";
+    try {
+      sink(ctx_.parallelize(std::vector<long>{3, 4}, 2), Time{20});
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+    EXPECT_NE(error.find(db_path_), std::string::npos) << error;
+    EXPECT_NE(error.find("database is locked"), std::string::npos) << error;
+    other.exec("ROLLBACK");
+  }
+  EXPECT_EQ(table("locked"), reference_rows(std::vector<long>{1, 2}));
+  EXPECT_EQ(sink.committed_batch_time(), Time{10});
+  sink(ctx_.parallelize(std::vector<long>{3, 4}, 2), Time{20});
+  sink(ctx_.parallelize(std::vector<long>{3, 4}, 2), Time{20});
+  EXPECT_EQ(table("locked"), reference_rows(std::vector<long>{1, 2, 3, 4}));
+}
+
 TEST_F(SqliteSinkTest, BadColumnsSchemasAndPathsAreErrorsNamingThem) {
   using KV = std::pair<std::string, long>;
   auto message = [](auto make) -> std::string {
