@@ -68,7 +68,7 @@ class PostgresTable {
 
   // One transaction following write_batch_once. A lost connection (server restarted, a
   // backend terminated) or a serialization failure is retried on a new connection a few
-  // times, 0.1 s to 1.6 s apart, then rethrown; a commit whose result was lost is then
+  // times, 0.1 s to 0.8 s apart, then rethrown; a commit whose result was lost is then
   // found in rill_progress and not repeated. Other errors (a value the column rejects)
   // fail at once. Errors are std::runtime_error naming the table, server and libpq's message.
   bool write_batch(std::int64_t batch_time_ms, const std::function<void(PostgresRow&)>& write_rows);
