@@ -72,11 +72,10 @@ rill::Context& context() {
 
 // ---- SQLite ----
 
-void BM_Sink_Sqlite_rill(benchmark::State& state) {
-  const bool upsert = state.range(0) == 1;
-  const auto path = scratch("rill");
-  rill::SqliteSink<KV> sink(path.string(), "t", {"k", "v"},
-                            upsert ? rill::SinkMode::upsert : rill::SinkMode::append);
+// One batch transaction per iteration through a rill sink, timed without building the RDD.
+template <class Sink>
+void run_rill_sink(benchmark::State& state, const Sink& sink, bool upsert,
+                   const std::string& workload) {
   std::int64_t batch = 0;
   double seconds = 0;
   for (auto _ : state) {
@@ -88,7 +87,16 @@ void BM_Sink_Sqlite_rill(benchmark::State& state) {
     state.SetIterationTime(s);
     seconds += s;
   }
-  report(state, upsert ? "sqlite/upsert" : "sqlite/append", "rill", seconds, batch);
+  report(state, workload, "rill", seconds, batch);
+}
+
+void BM_Sink_Sqlite_rill(benchmark::State& state) {
+  const bool upsert = state.range(0) == 1;
+  const auto path = scratch("rill");
+  run_rill_sink(state,
+                rill::SqliteSink<KV>(path.string(), "t", {"k", "v"},
+                                     upsert ? rill::SinkMode::upsert : rill::SinkMode::append),
+                upsert, upsert ? "sqlite/upsert" : "sqlite/append");
   remove_db(path);
 }
 
@@ -165,27 +173,21 @@ void pg_exec(PGconn* c, const std::string& sql) {
 void BM_Sink_Postgres_rill(benchmark::State& state) {
   const bool upsert = state.range(0) == 1;
   rill::test::PgClient(server().conninfo())
-      .exec("DROP TABLE IF EXISTS rill_t; DELETE FROM rill_progress WHERE sink = 'rill_t'");
-  rill::PostgresSink<KV> sink(server().conninfo(), "rill_t", {"k", "v"},
-                              upsert ? rill::SinkMode::upsert : rill::SinkMode::append);
-  std::int64_t batch = 0;
-  double seconds = 0;
-  for (auto _ : state) {
-    auto rdd = context().parallelize(batch_rows(++batch, upsert), 4).cache();
-    rdd.count();
-    const auto t0 = Clock::now();
-    sink(rdd, rill::Time{batch});
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    state.SetIterationTime(s);
-    seconds += s;
-  }
-  report(state, upsert ? "postgres/upsert" : "postgres/append", "rill", seconds, batch);
+      .exec(
+          "DROP TABLE IF EXISTS rill_t; CREATE TABLE IF NOT EXISTS rill_progress(sink TEXT "
+          "PRIMARY KEY, batch_time_ms BIGINT NOT NULL); DELETE FROM rill_progress WHERE sink = "
+          "'rill_t'");
+  run_rill_sink(state,
+                rill::PostgresSink<KV>(server().conninfo(), "rill_t", {"k", "v"},
+                                       upsert ? rill::SinkMode::upsert : rill::SinkMode::append),
+                upsert, upsert ? "postgres/upsert" : "postgres/append");
 }
 
 void BM_Sink_Postgres_twin(benchmark::State& state) {
   const bool upsert = state.range(0) == 1;
   PGconn* c = PQconnectdb(server().conninfo().c_str());
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   pg_exec(c,
           "CREATE TABLE IF NOT EXISTS rill_progress(sink TEXT PRIMARY KEY, batch_time_ms "
           "BIGINT NOT NULL)");

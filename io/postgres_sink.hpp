@@ -107,18 +107,9 @@ class PostgresTable {
 
 }  // namespace detail
 
+// PostgresSink<T>(conninfo, table, columns, mode = append, key_columns = 1, sink_id = {}):
+// conninfo: a libpq connection string or URI; the rest as in TableSink.
 template <class T>
-class PostgresSink : public detail::TableSink<T, detail::PostgresTable> {
- public:
-  // conninfo: libpq connection string or URI. columns: one name per flattened field of T,
-  // in order. upsert: the first key_columns columns are the key. sink_id names this
-  // output's row in rill_progress (empty: the table's name).
-  PostgresSink(std::string conninfo, std::string table, std::vector<std::string> columns,
-               SinkMode mode = SinkMode::append, std::size_t key_columns = 1,
-               std::string sink_id = {})
-      : detail::TableSink<T, detail::PostgresTable>(std::move(conninfo), std::move(table),
-                                                    std::move(columns), mode, key_columns,
-                                                    std::move(sink_id)) {}
-};
+using PostgresSink = detail::TableSink<T, detail::PostgresTable>;
 
 }  // namespace rill

@@ -99,18 +99,9 @@ class SqliteTable {
 
 }  // namespace detail
 
+// SqliteSink<T>(db_path, table, columns, mode = append, key_columns = 1, sink_id = {}):
+// db_path: the database file; the rest as in TableSink.
 template <class T>
-class SqliteSink : public detail::TableSink<T, detail::SqliteTable> {
- public:
-  // columns: one name per flattened field of T, in order. upsert: the first key_columns
-  // columns are the key. sink_id names this output's row in rill_progress (empty: the
-  // table's name); two outputs writing one table need different ids.
-  SqliteSink(std::string db_path, std::string table, std::vector<std::string> columns,
-             SinkMode mode = SinkMode::append, std::size_t key_columns = 1,
-             std::string sink_id = {})
-      : detail::TableSink<T, detail::SqliteTable>(std::move(db_path), std::move(table),
-                                                  std::move(columns), mode, key_columns,
-                                                  std::move(sink_id)) {}
-};
+using SqliteSink = detail::TableSink<T, detail::SqliteTable>;
 
 }  // namespace rill

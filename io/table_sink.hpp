@@ -51,9 +51,10 @@ class TableSink {
  public:
   // target: what Table connects to (a file, a conninfo). columns: one name per flattened
   // field of T, in order. upsert: the first key_columns columns are the key. sink_id
-  // names this output's row in rill_progress (empty: the table's name).
-  TableSink(std::string target, std::string table, std::vector<std::string> columns, SinkMode mode,
-            std::size_t key_columns, std::string sink_id)
+  // names this output's row in rill_progress (empty: the table's name); two outputs
+  // writing one table need different ids.
+  TableSink(std::string target, std::string table, std::vector<std::string> columns,
+            SinkMode mode = SinkMode::append, std::size_t key_columns = 1, std::string sink_id = {})
       : table_(std::make_shared<Table>(
             std::move(target),
             spec(std::move(table), std::move(columns), mode, key_columns, std::move(sink_id)))) {}

@@ -17,42 +17,16 @@
 #include <vector>
 
 #include "io/postgres_server.hpp"
+#include "io/sql_reference.hpp"
 
 namespace rill::test::postgres_sink_test {
 
 using namespace std::chrono_literals;
 using KV = std::pair<std::string, long>;
 
-// ---- the reference: elements printed as psql prints the row (`a|b|c`) ----
-
-std::string pg_cell(const std::string& s) {
-  return s;
-}
-std::string pg_cell(double d) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", d);  // integral values print without ".0", as PG
-  return buf;
-}
-template <class I>
-requires std::is_integral_v<I> std::string pg_cell(I i) {
-  return std::to_string(static_cast<std::int64_t>(i));
-}
-template <class A, class B>
-std::string pg_cell(const std::pair<A, B>& p) {
-  return pg_cell(p.first) + "|" + pg_cell(p.second);
-}
-template <class... Ts>
-std::string pg_cell(const std::tuple<Ts...>& t) {
-  std::string out;
-  std::apply([&](const auto&... e) { ((out += (out.empty() ? "" : "|") + pg_cell(e)), ...); }, t);
-  return out;
-}
 template <class T>
 std::vector<std::string> pg_rows(const std::vector<T>& elements) {
-  std::vector<std::string> out;
-  for (const auto& e : elements) out.push_back(pg_cell(e));
-  std::sort(out.begin(), out.end());
-  return out;
+  return sql_reference_rows<SqlDialect::postgres>(elements);
 }
 
 std::string error_of(const std::function<void()>& f) {

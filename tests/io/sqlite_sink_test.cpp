@@ -18,45 +18,16 @@
 #include <utility>
 #include <vector>
 
+#include "io/sql_reference.hpp"
+
 namespace rill::test::sqlite_sink_test {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-// ---- the reference: elements printed as SQLite prints the row (`a|b|c`) ----
-
-std::string cell(const std::string& s) {
-  return s;
-}
-std::string cell(double d) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.15g", d);
-  std::string s = buf;
-  // SQLite prints a REAL with an integral value as "2.0".
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
-}
-template <class I>
-requires std::is_integral_v<I> std::string cell(I i) {
-  return std::to_string(static_cast<std::int64_t>(i));
-}
-template <class A, class B>
-std::string cell(const std::pair<A, B>& p) {
-  return cell(p.first) + "|" + cell(p.second);
-}
-template <class... Ts>
-std::string cell(const std::tuple<Ts...>& t) {
-  std::string out;
-  std::apply([&](const auto&... e) { ((out += (out.empty() ? "" : "|") + cell(e)), ...); }, t);
-  return out;
-}
-
 template <class T>
 std::vector<std::string> reference_rows(const std::vector<T>& elements) {
-  std::vector<std::string> out;
-  for (const auto& e : elements) out.push_back(cell(e));
-  std::sort(out.begin(), out.end());
-  return out;
+  return sql_reference_rows<SqlDialect::sqlite>(elements);
 }
 
 // ---- reading the database back, through a connection of its own ----
