@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "access_log.hpp"
 #include "dashboard.hpp"
 #include "log_server.hpp"
 #include "sample_log.hpp"
@@ -112,27 +113,7 @@ std::optional<Options> parse_args(int argc, char** argv) {
   return o;
 }
 
-// The request path and status of one combined-log line:
-//   ip - user [time] "GET /path HTTP/1.1" 200 1234 "referrer" "agent"
-// Lines that do not look like that yield nothing.
-std::vector<std::pair<std::string, int>> parse_request(const std::string& line) {
-  const auto q1 = line.find('"');
-  if (q1 == std::string::npos) return {};
-  const auto q2 = line.find('"', q1 + 1);
-  if (q2 == std::string::npos) return {};
-  std::string_view request(line.data() + q1 + 1, q2 - q1 - 1);  // GET /path HTTP/1.1
-  const auto sp1 = request.find(' ');
-  if (sp1 == std::string_view::npos) return {};
-  auto path = request.substr(sp1 + 1);
-  path = path.substr(0, path.find(' '));
-  int status = 0;
-  std::size_t i = q2 + 1;
-  while (i < line.size() && line[i] == ' ') ++i;
-  for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i)
-    status = status * 10 + (line[i] - '0');
-  if (path.empty() || status < 100 || status > 599) return {};
-  return {{std::string(path), status}};
-}
+using rill::examples::parse_request;  // (path, status) of a line, or nothing
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);

@@ -16,28 +16,19 @@
 
 namespace rill::detail {
 
-// SQLite's storage classes a sink writes; also the declared type of a created column.
+// The value kinds a sink writes (SQLite's storage classes); each database names the
+// column type it creates for them.
 enum class SqlType { integer, real, text };
 
-inline const char* sql_type_name(SqlType t) {
-  switch (t) {
-    case SqlType::integer:
-      return "INTEGER";
-    case SqlType::real:
-      return "REAL";
-    case SqlType::text:
-      return "TEXT";
-  }
-  return "?";
-}
-
-// bind() feeds a Row (detail::SqliteRow): bind_int / bind_real / bind_text set the next
-// parameter of a prepared statement, out_of_range(v) throws for a value SQL cannot hold.
+// bind() feeds a Row (detail::SqliteRow, detail::PostgresRow): bind_int / bind_real /
+// bind_text set the next column of the row, out_of_range(v) throws for a value the
+// database cannot hold.
 template <class T>
 struct SqlColumns {
   static_assert(std::is_integral_v<T> || std::is_floating_point_v<T> ||
                     std::is_same_v<T, std::string>,
-                "SqliteSink: an element must be an integral, bool, floating-point or std::string "
+                "SqliteSink / PostgresSink: an element must be an integral, bool, floating-point "
+                "or std::string "
                 "value, or a std::pair / std::tuple of those (nested pairs and tuples are "
                 "flattened into columns)");
   static constexpr std::size_t arity = 1;
@@ -58,7 +49,8 @@ struct SqlColumns {
     } else if constexpr (std::is_floating_point_v<T>) {
       row.bind_real(static_cast<double>(v));
     } else if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
-      // SQLite integers are signed 64-bit: a larger value would come back negative.
+      // SQL integers (SQLite INTEGER, PostgreSQL BIGINT) are signed 64-bit: a larger value
+      // would come back negative.
       if (v > static_cast<T>(std::numeric_limits<std::int64_t>::max())) row.out_of_range(v);
       row.bind_int(static_cast<std::int64_t>(v));
     } else {

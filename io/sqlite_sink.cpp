@@ -4,7 +4,6 @@
 #include <cctype>
 #include <chrono>
 #include <rill/io/sqlite_sink.hpp>
-#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -14,15 +13,6 @@ namespace {
 // How long a writer waits for another connection's transaction before failing: long
 // enough for a batch of another process on the same file, short enough to report a stuck one.
 constexpr int kBusyTimeoutMs = 5000;
-
-std::string quoted(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
 
 // SQLite's column affinity of a declared type (its "Determination of Column Affinity").
 enum class Affinity { integer, text, blob, real, numeric };
@@ -39,7 +29,8 @@ Affinity affinity_of(std::string declared) {
 
 // A table made by hand may say BIGINT, VARCHAR(20) or DECIMAL: what matters is that
 // SQLite keeps the values as the sink writes them.
-bool holds(Affinity a, SqlType t) {
+bool holds(const std::string& declared, SqlType t) {
+  const Affinity a = affinity_of(declared);
   switch (t) {
     case SqlType::integer:
       return a == Affinity::integer || a == Affinity::numeric;
@@ -49,6 +40,18 @@ bool holds(Affinity a, SqlType t) {
       return a == Affinity::text;
   }
   return false;
+}
+
+const char* sqlite_type_name(SqlType t) {
+  switch (t) {
+    case SqlType::integer:
+      return "INTEGER";
+    case SqlType::real:
+      return "REAL";
+    case SqlType::text:
+      return "TEXT";
+  }
+  return "?";
 }
 
 }  // namespace
@@ -85,27 +88,8 @@ void SqliteRow::insert() {
   next_ = 1;
 }
 
-SqliteTable::SqliteTable(std::string db_path, std::string table, std::vector<std::string> columns,
-                         const std::vector<SqlType>& types, SinkMode mode, std::size_t key_columns,
-                         std::string sink_id)
-    : db_path_(std::move(db_path)),
-      table_(std::move(table)),
-      columns_(std::move(columns)),
-      sink_id_(sink_id.empty() ? table_ : std::move(sink_id)) {
-  if (table_.empty()) throw std::invalid_argument("SqliteSink: the table name is empty");
-  std::set<std::string> seen;
-  for (const auto& c : columns_) {
-    if (c.empty())
-      throw std::invalid_argument("SqliteSink: table '" + table_ + "': a column name is empty");
-    if (!seen.insert(c).second)
-      throw std::invalid_argument("SqliteSink: table '" + table_ + "': column '" + c +
-                                  "' is named twice");
-  }
-  if (mode == SinkMode::upsert && (key_columns == 0 || key_columns > columns_.size()))
-    throw std::invalid_argument("SqliteSink: table '" + table_ + "': upsert needs 1 to " +
-                                std::to_string(columns_.size()) + " key columns, got " +
-                                std::to_string(key_columns));
-
+SqliteTable::SqliteTable(std::string db_path, SqlTableSpec spec)
+    : db_path_(std::move(db_path)), spec_(std::move(spec)) {
   const int rc =
       sqlite3_open_v2(db_path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK) {
@@ -135,36 +119,17 @@ SqliteTable::SqliteTable(std::string db_path, std::string table, std::vector<std
     // The schema is made and checked in a write transaction: a CREATE run in autocommit
     // mode fails at once, without the busy timeout, when another writer commits meanwhile.
     exec("BEGIN IMMEDIATE", "cannot begin a transaction");
-    exec(
-        "CREATE TABLE IF NOT EXISTS rill_progress(sink TEXT PRIMARY KEY, batch_time_ms INTEGER "
-        "NOT NULL)",
-        "cannot create the progress table rill_progress");
-
-    std::string cols, names, params;
-    for (std::size_t i = 0; i < columns_.size(); ++i) {
-      const char* sep = i ? ", " : "";
-      cols += sep + quoted(columns_[i]) + " " + sql_type_name(types[i]);
-      names += sep + quoted(columns_[i]);
-      params += i ? ", ?" : "?";
-    }
-    std::string keys;
-    for (std::size_t i = 0; i < key_columns && mode == SinkMode::upsert; ++i)
-      keys += (i ? ", " : "") + quoted(columns_[i]);
-    const std::string create = "CREATE TABLE IF NOT EXISTS " + quoted(table_) + "(" + cols +
-                               (keys.empty() ? "" : ", PRIMARY KEY(" + keys + ")") + ")";
-    exec(create.c_str(), "cannot create the table");
-    check_schema(types);
+    exec(SqlTableSpec::create_progress_table(sqlite_type_name).c_str(),
+         "cannot create the progress table rill_progress");
+    exec(spec_.create_table(sqlite_type_name).c_str(), "cannot create the table");
+    check_schema();
     exec("COMMIT", "cannot commit the table");
 
-    std::string insert = "INSERT INTO " + quoted(table_) + "(" + names + ") VALUES(" + params + ")";
-    if (mode == SinkMode::upsert) {
-      std::string set;
-      for (std::size_t i = key_columns; i < columns_.size(); ++i)
-        set +=
-            (set.empty() ? "" : ", ") + quoted(columns_[i]) + " = excluded." + quoted(columns_[i]);
-      insert += " ON CONFLICT(" + keys + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
-    }
-    insert_ = prepare(insert, mode == SinkMode::upsert
+    std::string params = "?";
+    for (std::size_t i = 1; i < spec_.columns.size(); ++i) params += ", ?";
+    std::string insert = spec_.insert_head() + " VALUES(" + params + ")";
+    if (spec_.mode == SinkMode::upsert) insert += spec_.conflict_clause();
+    insert_ = prepare(insert, spec_.mode == SinkMode::upsert
                                   ? "cannot prepare the upsert (the key columns need a PRIMARY "
                                     "KEY or UNIQUE index)"
                                   : "cannot prepare the insert");
@@ -175,7 +140,8 @@ SqliteTable::SqliteTable(std::string db_path, std::string table, std::vector<std
         "UPDATE SET batch_time_ms = excluded.batch_time_ms",
         "cannot prepare the progress update");
     for (auto* s : {read_progress_, write_progress_})
-      sqlite3_bind_text(s, 1, sink_id_.c_str(), static_cast<int>(sink_id_.size()), SQLITE_STATIC);
+      sqlite3_bind_text(s, 1, spec_.sink_id.c_str(), static_cast<int>(spec_.sink_id.size()),
+                        SQLITE_STATIC);
   } catch (...) {
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     for (auto* s : {insert_, read_progress_, write_progress_}) sqlite3_finalize(s);
@@ -194,8 +160,8 @@ void SqliteTable::fail(const std::string& what) const {
 }
 
 void SqliteTable::fail(const std::string& what, const std::string& sqlite_message) const {
-  throw std::runtime_error("SqliteSink: table '" + table_ + "' in '" + db_path_ + "': " + what +
-                           ": " + sqlite_message);
+  throw std::runtime_error("SqliteSink: table '" + spec_.table + "' in '" + db_path_ +
+                           "': " + what + ": " + sqlite_message);
 }
 
 void SqliteTable::exec(const char* sql, const char* what) {
@@ -209,8 +175,9 @@ sqlite3_stmt* SqliteTable::prepare(const std::string& sql, const char* what) {
   return s;
 }
 
-void SqliteTable::check_schema(const std::vector<SqlType>& types) {
-  sqlite3_stmt* info = prepare("PRAGMA table_info(" + quoted(table_) + ")", "cannot read schema");
+void SqliteTable::check_schema() {
+  sqlite3_stmt* info =
+      prepare("PRAGMA table_info(" + sql_quoted(spec_.table) + ")", "cannot read schema");
   std::vector<std::pair<std::string, std::string>> existing;  // name, declared type
   while (sqlite3_step(info) == SQLITE_ROW) {
     auto text = [&](int col) {
@@ -220,29 +187,10 @@ void SqliteTable::check_schema(const std::vector<SqlType>& types) {
     existing.emplace_back(text(1), text(2));
   }
   sqlite3_finalize(info);
-  auto mismatch = [&](const std::string& what) {
-    throw std::runtime_error("SqliteSink: table '" + table_ + "' in '" + db_path_ +
-                             "' does not match the sink's columns: " + what);
-  };
-  for (std::size_t i = 0; i < columns_.size(); ++i) {
-    const std::string expected =
-        "column " + std::to_string(i + 1) + " '" + columns_[i] + "' " + sql_type_name(types[i]);
-    if (i >= existing.size()) mismatch(expected + " is missing");
-    const auto& [name, declared] = existing[i];
-    if (name != columns_[i])
-      mismatch("column " + std::to_string(i + 1) + " is '" + name + "', expected '" + columns_[i] +
-               "'");
-    if (!holds(affinity_of(declared), types[i]))
-      mismatch("column '" + name + "' is declared '" + declared + "', expected " +
-               sql_type_name(types[i]));
-  }
-  if (existing.size() > columns_.size())
-    mismatch("it has " + std::to_string(existing.size()) + " columns (column '" +
-             existing[columns_.size()].first + "' and more), the sink writes " +
-             std::to_string(columns_.size()));
+  spec_.check_existing(existing, holds, sqlite_type_name, "'" + db_path_ + "'");
 }
 
-std::optional<std::int64_t> SqliteTable::read_progress() const {
+std::optional<std::int64_t> SqliteTable::progress() const {
   std::optional<std::int64_t> out;
   const int rc = sqlite3_step(read_progress_);
   if (rc == SQLITE_ROW) out = sqlite3_column_int64(read_progress_, 0);
@@ -253,32 +201,37 @@ std::optional<std::int64_t> SqliteTable::read_progress() const {
 
 std::optional<std::int64_t> SqliteTable::committed_batch_time() const {
   std::lock_guard lock(mutex_);
-  return read_progress();
+  return progress();
+}
+
+void SqliteTable::begin() {
+  exec("BEGIN IMMEDIATE", "cannot begin the batch's transaction");
+}
+
+void SqliteTable::set_progress(std::int64_t batch_time_ms) {
+  sqlite3_bind_int64(write_progress_, 2, batch_time_ms);
+  const int rc = sqlite3_step(write_progress_);
+  sqlite3_reset(write_progress_);
+  if (rc != SQLITE_DONE) fail("cannot update rill_progress");
+}
+
+void SqliteTable::commit() {
+  exec("COMMIT", "cannot commit the batch");
+}
+
+void SqliteTable::rollback() noexcept {
+  sqlite3_reset(insert_);
+  // A failed COMMIT may have ended the transaction already; a second one would fail.
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 bool SqliteTable::write_batch(std::int64_t batch_time_ms,
                               const std::function<void(SqliteRow&)>& write_rows) {
   std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE", "cannot begin the batch's transaction");
-  try {
-    if (auto done = read_progress(); done && batch_time_ms <= *done) {
-      exec("ROLLBACK", "cannot end the transaction");
-      return false;
-    }
+  return write_batch_once(*this, batch_time_ms, [&] {
     SqliteRow row(insert_, *this);
     write_rows(row);
-    sqlite3_bind_int64(write_progress_, 2, batch_time_ms);
-    const int rc = sqlite3_step(write_progress_);
-    sqlite3_reset(write_progress_);
-    if (rc != SQLITE_DONE) fail("cannot update rill_progress");
-    exec("COMMIT", "cannot commit the batch");
-    return true;
-  } catch (...) {
-    sqlite3_reset(insert_);
-    // A failed COMMIT may have ended the transaction already; a second one would fail.
-    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  });
 }
 
 }  // namespace rill::detail

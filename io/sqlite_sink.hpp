@@ -8,17 +8,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <optional>
-#include <rill/dstream/time.hpp>
-#include <rill/io/sql_columns.hpp>
-#include <rill/rdd/actions.hpp>
-#include <rill/rdd/rdd.hpp>
-#include <stdexcept>
+#include <rill/io/sink_mode.hpp>
+#include <rill/io/sql_table_spec.hpp>
+#include <rill/io/table_sink.hpp>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 // SQLite's handles, declared here so that users of the header need no <sqlite3.h>.
@@ -26,11 +22,6 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace rill {
-
-enum class SinkMode {
-  append,  // INSERT each element as a row
-  upsert,  // INSERT ... ON CONFLICT(key columns) DO UPDATE: a key's row holds its newest value
-};
 
 namespace detail {
 
@@ -60,12 +51,12 @@ class SqliteRow {
 // prepared statements and the transaction of one batch.
 class SqliteTable {
  public:
-  // Throws std::invalid_argument for bad column names or key count, std::runtime_error
-  // naming the file or the table and column when the database cannot be opened or the
-  // existing table does not match.
-  SqliteTable(std::string db_path, std::string table, std::vector<std::string> columns,
-              const std::vector<SqlType>& types, SinkMode mode, std::size_t key_columns,
-              std::string sink_id);
+  static constexpr const char* kSinkName = "SqliteSink";
+  using Row = SqliteRow;
+
+  // Throws std::runtime_error naming the file or the table and column when the database
+  // cannot be opened or the existing table does not match.
+  SqliteTable(std::string db_path, SqlTableSpec spec);
   ~SqliteTable();
   SqliteTable(const SqliteTable&) = delete;
   SqliteTable& operator=(const SqliteTable&) = delete;
@@ -73,28 +64,30 @@ class SqliteTable {
   // The newest batch time committed under this sink's id, if any.
   std::optional<std::int64_t> committed_batch_time() const;
 
-  // One transaction (BEGIN IMMEDIATE, so two writers on one file take turns): if
-  // batch_time_ms is after the recorded progress, write_rows(row) inserts the rows and the
-  // progress is moved to batch_time_ms; else nothing is written. Returns whether it wrote.
-  // Any error rolls the whole batch back; SQLite's errors are rethrown as
-  // std::runtime_error with SQLite's message and the table's name.
+  // One transaction (BEGIN IMMEDIATE, so two writers on one file take turns), following
+  // write_batch_once. SQLite's errors are rethrown as std::runtime_error with SQLite's
+  // message and the table's name.
   bool write_batch(std::int64_t batch_time_ms, const std::function<void(SqliteRow&)>& write_rows);
 
-  const std::string& column_name(std::size_t i) const { return columns_.at(i); }
+  const std::string& column_name(std::size_t i) const { return spec_.columns.at(i); }
   // std::runtime_error naming the file and the table, with SQLite's message.
   [[noreturn]] void fail(const std::string& what) const;
   [[noreturn]] void fail(const std::string& what, const std::string& sqlite_message) const;
 
+  // write_batch_once's transaction steps (called under mutex_).
+  void begin();
+  std::optional<std::int64_t> progress() const;
+  void set_progress(std::int64_t batch_time_ms);
+  void commit();
+  void rollback() noexcept;
+
  private:
   void exec(const char* sql, const char* what);
-  void check_schema(const std::vector<SqlType>& types);
+  void check_schema();
   sqlite3_stmt* prepare(const std::string& sql, const char* what);
-  std::optional<std::int64_t> read_progress() const;
 
   const std::string db_path_;
-  const std::string table_;
-  const std::vector<std::string> columns_;
-  const std::string sink_id_;
+  const SqlTableSpec spec_;
   // Everything below is used only under mutex_: batches of one output run one after the
   // other, but a sink copied into several outputs shares this connection.
   mutable std::mutex mutex_;
@@ -106,56 +99,9 @@ class SqliteTable {
 
 }  // namespace detail
 
+// SqliteSink<T>(db_path, table, columns, mode = append, key_columns = 1, sink_id = {}):
+// db_path: the database file; the rest as in TableSink.
 template <class T>
-class SqliteSink {
-  using Columns = detail::SqlColumns<std::remove_cv_t<T>>;
-
- public:
-  // columns: one name per flattened field of T, in order. upsert: the first key_columns
-  // columns are the key. sink_id names this output's row in rill_progress (empty: the
-  // table's name); two outputs writing one table need different ids.
-  SqliteSink(std::string db_path, std::string table, std::vector<std::string> columns,
-             SinkMode mode = SinkMode::append, std::size_t key_columns = 1,
-             std::string sink_id = {})
-      : table_(open(std::move(db_path), std::move(table), std::move(columns), mode, key_columns,
-                    std::move(sink_id))) {}
-
-  // The foreach_rdd callback. Copies share one connection.
-  void operator()(const Rdd<T>& rdd, Time batch_time) const {
-    const std::int64_t t = batch_time.count();
-    // A re-run batch that is already in the database is not even computed. The check is
-    // repeated inside the transaction, which is what makes it exactly-once.
-    if (auto done = table_->committed_batch_time(); done && t <= *done) return;
-    const std::vector<T> rows = rdd.collect();
-    table_->write_batch(t, [&rows](detail::SqliteRow& row) {
-      for (const auto& e : rows) {
-        Columns::bind(e, row);
-        row.insert();
-      }
-    });
-  }
-
-  std::optional<Time> committed_batch_time() const {
-    auto t = table_->committed_batch_time();
-    return t ? std::optional<Time>(Time{*t}) : std::nullopt;
-  }
-
- private:
-  static std::shared_ptr<detail::SqliteTable> open(std::string db_path, std::string table,
-                                                   std::vector<std::string> columns, SinkMode mode,
-                                                   std::size_t key_columns, std::string sink_id) {
-    if (columns.size() != Columns::arity)
-      throw std::invalid_argument("SqliteSink: table '" + table + "': " +
-                                  std::to_string(columns.size()) + " column names given for " +
-                                  std::to_string(Columns::arity) + " columns of the element type");
-    std::vector<detail::SqlType> types;
-    Columns::types(types);
-    return std::make_shared<detail::SqliteTable>(std::move(db_path), std::move(table),
-                                                 std::move(columns), types, mode, key_columns,
-                                                 std::move(sink_id));
-  }
-
-  std::shared_ptr<detail::SqliteTable> table_;
-};
+using SqliteSink = detail::TableSink<T, detail::SqliteTable>;
 
 }  // namespace rill

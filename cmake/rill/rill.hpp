@@ -52,12 +52,13 @@
 #include <rill/dstream/update_state_by_key.hpp>
 #include <rill/dstream/watermark.hpp>
 #include <rill/dstream/window.hpp>
-// Sources, sinks and monitoring: socket_text_stream's options, the JetStream source, the SQLite
-// sink, the built-in listeners.
+// Sources, sinks and monitoring: socket_text_stream's options, the MQTT and JetStream
+// sources, the SQLite and PostgreSQL sinks, the built-in listeners.
 #include <rill/io/jetstream_direct_stream.hpp>
 #include <rill/io/json_batch_listener.hpp>
 #include <rill/io/mqtt_message.hpp>
 #include <rill/io/mqtt_options.hpp>
+#include <rill/io/postgres_sink.hpp>
 #include <rill/io/progress_listener.hpp>
 #include <rill/io/socket_options.hpp>
 #include <rill/io/sqlite_sink.hpp>

@@ -18,45 +18,16 @@
 #include <utility>
 #include <vector>
 
+#include "io/sql_reference.hpp"
+
 namespace rill::test::sqlite_sink_test {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-// ---- the reference: elements printed as SQLite prints the row (`a|b|c`) ----
-
-std::string cell(const std::string& s) {
-  return s;
-}
-std::string cell(double d) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.15g", d);
-  std::string s = buf;
-  // SQLite prints a REAL with an integral value as "2.0".
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
-}
-template <class I>
-requires std::is_integral_v<I> std::string cell(I i) {
-  return std::to_string(static_cast<std::int64_t>(i));
-}
-template <class A, class B>
-std::string cell(const std::pair<A, B>& p) {
-  return cell(p.first) + "|" + cell(p.second);
-}
-template <class... Ts>
-std::string cell(const std::tuple<Ts...>& t) {
-  std::string out;
-  std::apply([&](const auto&... e) { ((out += (out.empty() ? "" : "|") + cell(e)), ...); }, t);
-  return out;
-}
-
 template <class T>
 std::vector<std::string> reference_rows(const std::vector<T>& elements) {
-  std::vector<std::string> out;
-  for (const auto& e : elements) out.push_back(cell(e));
-  std::sort(out.begin(), out.end());
-  return out;
+  return sql_reference_rows<SqlDialect::sqlite>(elements);
 }
 
 // ---- reading the database back, through a connection of its own ----
@@ -307,6 +278,32 @@ TEST_F(SqliteSinkTest, ConcurrentSinksOnOneFileTakeTurns) {
   for (const char* name : {"left", "right"})
     EXPECT_EQ(Db(db_path_).rows(std::string("SELECT count(*) FROM ") + name),
               std::vector<std::string>{"1000"});
+}
+
+TEST_F(SqliteSinkTest, ADatabaseLockedPastTheBusyTimeoutFailsTheBatchAndItsRerunWritesItOnce) {
+  // SQLite's "database down": another process holds the write lock longer than the 5 s
+  // busy timeout. The batch fails with an error naming the file, writes nothing, and the
+  // re-run of the same batch time (as after a failed job) writes it once.
+  SqliteSink<long> sink(db_path_, "locked", {"v"});
+  sink(ctx_.parallelize(std::vector<long>{1, 2}, 1), Time{10});
+  {
+    Db other(db_path_);
+    other.exec("BEGIN EXCLUSIVE");
+    std::string error = "no exception";
+    try {
+      sink(ctx_.parallelize(std::vector<long>{3, 4}, 2), Time{20});
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+    EXPECT_NE(error.find(db_path_), std::string::npos) << error;
+    EXPECT_NE(error.find("database is locked"), std::string::npos) << error;
+    other.exec("ROLLBACK");
+  }
+  EXPECT_EQ(table("locked"), reference_rows(std::vector<long>{1, 2}));
+  EXPECT_EQ(sink.committed_batch_time(), Time{10});
+  sink(ctx_.parallelize(std::vector<long>{3, 4}, 2), Time{20});
+  sink(ctx_.parallelize(std::vector<long>{3, 4}, 2), Time{20});
+  EXPECT_EQ(table("locked"), reference_rows(std::vector<long>{1, 2, 3, 4}));
 }
 
 TEST_F(SqliteSinkTest, BadColumnsSchemasAndPathsAreErrorsNamingThem) {
