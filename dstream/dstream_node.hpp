@@ -182,6 +182,11 @@ class DStreamNode : public DStreamBase {
       if (!every || every->count() <= 0 || (t - zero_time()) % *every != Duration{0}) return;
       auto dir = checkpoint_path();
       if (!dir) return;
+      // A writer still busy with earlier batches' files (a loaded machine): another
+      // lineage-only checkpoint would only queue behind them, its directory on disk, so it
+      // is skipped; the queued ones cut the lineage when they complete.
+      auto& writer = graph().context().state()->checkpoint_writer();
+      if (!recovery_mode() && writer.backlog() > rdd.num_partitions()) return;
       // Named by stream id and batch time, which a restarted context reproduces.
       auto path = *dir / ("batch-" + std::to_string(t.count()));
       std::error_code ec;

@@ -32,6 +32,11 @@ void CheckpointWriter::drain() {
   state_->cv.wait(lock, [&] { return state_->queue.empty() && !state_->busy; });
 }
 
+std::size_t CheckpointWriter::backlog() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->queue.size() + (state_->busy ? 1 : 0);
+}
+
 std::exception_ptr CheckpointWriter::take_error() {
   std::lock_guard lock(state_->mutex);
   return std::exchange(state_->error, nullptr);

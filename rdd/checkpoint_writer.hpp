@@ -6,6 +6,7 @@
 // written after a batch must name files that exist.
 #pragma once
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -28,6 +29,8 @@ class CheckpointWriter {
   void submit(std::function<void()> write);
   // Returns once everything submitted so far has been written (or has failed).
   void drain();
+  // Writes submitted and not yet finished (queued or running).
+  std::size_t backlog() const;
   // The first failure since the last call, or null.
   std::exception_ptr take_error();
 
