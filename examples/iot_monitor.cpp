@@ -1,8 +1,11 @@
 // iot_monitor: sensor readings from MQTT -> per-device moving average (map_with_state)
-// -> alerts (too hot, or silent for a while: the state timeout) -> SQLite. The job is in
+// -> alerts (too hot, or silent for a while: the state timeout) -> SQLite, and per-device
+// event-time windows (average and max temperature) on the readings' own ts, with the
+// readings that came too late for them counted in a table of their own. The job is in
 // iot_pipeline.cpp; this file has the command line and a generator of readings.
 //
 //   rill_iot_monitor --broker mqtt://127.0.0.1:1883 --db iot.db --generate --seconds 30
+//   (event-time windows: --window 10 --slide 5 --watermark-delay 3, in seconds)
 //
 // Payloads are JSON: {"device": "d7", "ts": 1733100000000, "temp": 21.5} (ts in ms).
 #include <mosquitto.h>
@@ -38,7 +41,8 @@ std::int64_t now_ms() {
 }
 
 // --generate: devices publishing a reading every 100 ms (d0 runs hot now and then, d1
-// falls silent half way), and now and then a payload that is not a reading.
+// falls silent half way), and now and then a payload that is not a reading. d2 also
+// sends, once every 5 s, a reading it had buffered 20 s ago: a late one for the windows.
 void generate(const Options& o, const std::atomic<bool>& stop) {
   const auto address = rill::detail::MqttUri::parse(o.broker);
   mosquitto_lib_init();
@@ -62,6 +66,12 @@ void generate(const Options& o, const std::atomic<bool>& stop) {
         payload = tick % 2 ? "{\"device\": \"d" : "\xff\xfe not json";
       mosquitto_publish(m, nullptr, ("sensors/" + id).c_str(), static_cast<int>(payload.size()),
                         payload.data(), 1, false);
+      if (d == 2 && tick % 50 == 49) {
+        const auto old = nlohmann::json{{"device", id}, {"ts", now_ms() - 20000}, {"temp", temp}};
+        const auto late = old.dump();
+        mosquitto_publish(m, nullptr, ("sensors/" + id).c_str(), static_cast<int>(late.size()),
+                          late.data(), 1, false);
+      }
     }
     std::this_thread::sleep_until(start + (tick + 1) * 100ms);
   }
@@ -71,6 +81,11 @@ void generate(const Options& o, const std::atomic<bool>& stop) {
 }
 
 std::atomic<bool> g_stop{false};
+
+// "2.5" (seconds) -> 2500 ms; with_watermark rejects what is not > 0 (or >= 0 for the delay).
+rill::Duration seconds_ms(const std::string& s) {
+  return rill::Duration{static_cast<std::int64_t>(std::llround(std::stod(s) * 1000))};
+}
 
 int main(int argc, char** argv) try {
   Options o;
@@ -92,6 +107,12 @@ int main(int argc, char** argv) try {
       o.pipeline.threshold = std::stod(next());
     else if (a == "--silent-after")
       o.pipeline.silent_after = std::chrono::seconds(std::stoi(next()));
+    else if (a == "--window")
+      o.pipeline.window_length = seconds_ms(next());
+    else if (a == "--slide")
+      o.pipeline.window_slide = seconds_ms(next());
+    else if (a == "--watermark-delay")
+      o.pipeline.watermark_delay = seconds_ms(next());
     else if (a == "--on-bad")
       o.pipeline.fail_on_bad = next() == "fail";
     else if (a == "--seconds")
@@ -134,7 +155,7 @@ int main(int argc, char** argv) try {
   ssc.stop(true, /*graceful=*/rc == 0);
   std::filesystem::remove_all(ckpt);
   std::cout << "stopped; results in " << o.pipeline.db
-            << " (tables device_stats, alerts, rejects)\n";
+            << " (tables device_stats, alerts, rejects, device_windows, late_readings)\n";
   return rc;
 } catch (const std::exception& e) {
   std::cerr << "iot_monitor: " << e.what() << "\n";

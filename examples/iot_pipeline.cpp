@@ -28,6 +28,15 @@ struct DeviceState {
   }
 };
 
+// A device's readings in one event-time window; merged by reduce_by_key_and_window.
+struct WindowAgg {
+  std::int64_t readings = 0;
+  double sum = 0;
+  double max = 0;
+  friend bool operator==(const WindowAgg&, const WindowAgg&) = default;
+  friend auto operator<=>(const WindowAgg&, const WindowAgg&) = default;  // Windowed's <=>
+};
+
 }  // namespace iot
 
 // map_with_state checkpoints its state.
@@ -53,6 +62,9 @@ using Alert =
     std::tuple<std::string, std::int64_t, std::string, double>;  // device, ts, kind, value
 using Reject = std::tuple<std::string, std::string>;             // reason, payload
 using Parsed = std::tuple<std::string, Reading, Reject>;         // device, reading; or a reject
+// device, window_start, window_end (ms), readings, avg, max
+using WindowRow = std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t, double, double>;
+using LateRow = std::tuple<std::string, std::int64_t, double>;  // device, ts, temp
 
 // Printable and short: rejected payloads may be binary, and SQLite TEXT should be UTF-8.
 std::string excerpt(const std::string& bytes, std::size_t max = 80) {
@@ -135,6 +147,43 @@ void build_pipeline(rill::DStream<rill::MqttMessage> messages, const PipelineOpt
                                              rill::SinkMode::upsert, 3));
   rejects.foreach_rdd(
       rill::SqliteSink<Reject>(o.db, "rejects", {"reason", "detail"}, rill::SinkMode::append));
+
+  // Event time: the watermark follows the readings (rejects carry no ts), so a reading is
+  // late when its ts is below (largest ts of the earlier batches) - delay.
+  auto timed = readings.with_watermark(
+      [](const std::pair<std::string, Reading>& r) { return rill::Time{r.second.ts}; },
+      o.watermark_delay);
+  auto windows =
+      timed
+          .map([](const std::pair<std::string, Reading>& r) {
+            return std::pair{r.first, WindowAgg{1, r.second.temp, r.second.temp}};
+          })
+          .reduce_by_key_and_window(
+              [](const WindowAgg& a, const WindowAgg& b) {
+                return WindowAgg{a.readings + b.readings, a.sum + b.sum, std::max(a.max, b.max)};
+              },
+              o.window_length, o.window_slide, rill::OutputMode::append);
+  windows
+      .map([](const rill::Windowed<std::pair<std::string, WindowAgg>>& w) {
+        const auto& [device, agg] = w.value;
+        return WindowRow{device,
+                         w.start.count(),
+                         w.end.count(),
+                         agg.readings,
+                         agg.sum / static_cast<double>(agg.readings),
+                         agg.max};
+      })
+      .foreach_rdd(rill::SqliteSink<WindowRow>(
+          o.db, "device_windows",
+          {"device", "window_start", "window_end", "readings", "avg", "max"},
+          rill::SinkMode::upsert, 3));
+  // Upsert on (device, ts): a late reading that MQTT delivers twice is one row.
+  timed.late_records()
+      .map([](const std::pair<std::string, Reading>& r) {
+        return LateRow{r.first, r.second.ts, r.second.temp};
+      })
+      .foreach_rdd(rill::SqliteSink<LateRow>(o.db, "late_readings", {"device", "ts", "temp"},
+                                             rill::SinkMode::upsert, 2));
 }
 
 }  // namespace iot
