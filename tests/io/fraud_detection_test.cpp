@@ -1,21 +1,29 @@
 // examples/fraud_detection's pipeline (examples/fraud_detection.hpp) run on a real
-// nats-server and a SQLite file, on the manual clock: the flagged rows in the table are
-// exactly what a serial reference computes from the same transactions, batch by batch
-// (window = the transactions of the last 4 batches per card, count > K or amount above
-// the card's limit).
+// nats-server and a PostgreSQL server (one for the suite, tests/io/postgres_server.hpp),
+// on the manual clock: the flagged rows in the table are exactly what a serial reference
+// computes from the same transactions, batch by batch (window = the transactions of the
+// last 4 batches per card, count > K or amount above the card's limit).
 #include "../../examples/fraud_detection.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <rill/rill.hpp>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "nats_server.hpp"
+#include "postgres_server.hpp"
 
 namespace rill::test::fraud_detection_test {
 
@@ -25,27 +33,6 @@ namespace fs = std::filesystem;
 std::string row(long id, const std::string& card, long amount, long count, long total, long limit) {
   return std::to_string(id) + "|" + card + "|" + std::to_string(amount) + "|" +
          std::to_string(count) + "|" + std::to_string(total) + "|" + std::to_string(limit);
-}
-
-std::vector<std::string> table_rows(const fs::path& db) {
-  std::vector<std::string> out;
-  sqlite3* h = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(h,
-                               "SELECT tx_id, card, amount, window_count, window_amount, "
-                               "card_limit FROM flagged",
-                               -1, &st, nullptr),
-            SQLITE_OK);
-  while (sqlite3_step(st) == SQLITE_ROW)
-    out.push_back(row(sqlite3_column_int64(st, 0),
-                      reinterpret_cast<const char*>(sqlite3_column_text(st, 1)),
-                      sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-                      sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)));
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 // The reference: batch b's window is batches b-3..b; a transaction of b is flagged by its
@@ -72,7 +59,29 @@ std::vector<std::string> reference(const std::vector<std::vector<fraud::Transact
   return out;
 }
 
-TEST(FraudDetectionExample, FlaggedRowsEqualTheSerialReference) {
+class FraudDetectionExample : public ::testing::Test {
+ protected:
+  // One PostgreSQL for the suite: initdb costs seconds.
+  static void SetUpTestSuite() {
+    try {
+      pg_ = new PostgresServer();
+    } catch (const std::exception& e) {
+      pg_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete pg_;
+    pg_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(pg_, nullptr) << pg_error_;
+    PgClient(pg_->conninfo()).exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+  }
+  static inline PostgresServer* pg_ = nullptr;
+  static inline std::string pg_error_;
+};
+
+TEST_F(FraudDetectionExample, FlaggedRowsEqualTheSerialReference) {
   NatsServer server;
   NatsPublisher pub(server.url());
   pub.add_stream("CARDS", {"tx.>"});
@@ -85,7 +94,7 @@ TEST(FraudDetectionExample, FlaggedRowsEqualTheSerialReference) {
 
   std::string tmpl = (fs::temp_directory_path() / "rill-fraud-XXXXXX").string();
   ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-  const fs::path dir(tmpl), db = dir / "fraud.db";
+  const fs::path dir(tmpl);
   {
     Context ctx(Config{.parallelism = 2});
     auto clock = std::make_shared<ManualClock>();
@@ -94,8 +103,8 @@ TEST(FraudDetectionExample, FlaggedRowsEqualTheSerialReference) {
     const fraud::Rules rules{.window = 400ms, .slide = 100ms, .max_transactions = 5};
     fraud::flag_transactions(jetstream_direct_stream(ssc, server.url(), "CARDS", {"tx.>"}),
                              ctx.parallelize(limit_list, 3), rules)
-        .foreach_rdd(SqliteSink<fraud::Flagged>(db.string(), "flagged", fraud::kFlaggedColumns,
-                                                SinkMode::append));
+        .foreach_rdd(PostgresSink<fraud::Flagged>(pg_->conninfo(), "flagged",
+                                                  fraud::kFlaggedColumns, SinkMode::append));
     ssc.start();
     for (int b = 0; b < kBatches; ++b) {
       for (const auto& t : batches[static_cast<std::size_t>(b)])
@@ -109,7 +118,116 @@ TEST(FraudDetectionExample, FlaggedRowsEqualTheSerialReference) {
   const auto want = reference(batches, limits, 5, 4);
   EXPECT_GT(want.size(), 20u) << "the data must flag something";
   EXPECT_LT(want.size(), txs.size() / 2) << "and not everything";
-  EXPECT_EQ(table_rows(db), want);
+  // PgClient::rows joins the columns with '|' and sorts, as row() and reference() do.
+  EXPECT_EQ(PgClient(pg_->conninfo())
+                .rows("SELECT tx_id, card, amount, window_count, window_amount, card_limit "
+                      "FROM flagged"),
+            want);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+// Starts the program with its output in `log`. The child only execs: this process has
+// other threads.
+pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int in = ::open("/dev/null", O_RDONLY);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    if (in >= 0) ::dup2(in, 0);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::string text_of(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+long flagged_count(const std::string& conninfo) {
+  try {
+    const auto n = PgClient(conninfo).rows("SELECT COUNT(*) FROM flagged");
+    return n.empty() ? 0 : std::stol(n[0]);
+  } catch (const std::exception&) {
+    return 0;  // the table is not there yet
+  }
+}
+
+// The program itself (built next to this test when examples are on), killed with SIGKILL
+// mid-stream and run again on the same --checkpoint, JetStream stream and database. With
+// --max-count 0 every transaction is flagged, whatever batch it fell into, so the table
+// must hold every transaction id exactly once: a batch committed before the kill is not
+// written again, one that was not is written by the restarted run.
+TEST_F(FraudDetectionExample, ProgramKilledAndRestartedFlagsEveryTransactionOnce) {
+  const auto bin = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "examples" /
+                   "rill_fraud_detection";
+  if (!fs::exists(bin)) GTEST_SKIP() << bin << " is not built (RILL_BUILD_EXAMPLES=OFF)";
+  NatsServer server;
+  std::string tmpl = (fs::temp_directory_path() / "rill-fraud-kill-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const fs::path dir(tmpl);
+  constexpr long kTransactions = 3000;
+  const std::vector<std::string> args{bin.string(),
+                                      "--nats",
+                                      server.url(),
+                                      "--pg",
+                                      pg_->conninfo(),
+                                      "--checkpoint",
+                                      (dir / "ckpt").string(),
+                                      "--transactions",
+                                      std::to_string(kTransactions),
+                                      "--rate",
+                                      "1000",
+                                      "--cards",
+                                      "400",
+                                      "--window-s",
+                                      "2",
+                                      "--max-count",
+                                      "0"};
+  const pid_t first = spawn(args, dir / "run1.log");
+  ASSERT_GT(first, 0);
+  // Killed once some batches are committed, while it still publishes (3 s at 1000/s).
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  long before = 0;
+  while ((before = flagged_count(pg_->conninfo())) < 500 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  ::kill(first, SIGKILL);
+  int status = 0;
+  ::waitpid(first, &status, 0);
+  ASSERT_GE(before, 500) << text_of(dir / "run1.log");
+  EXPECT_LT(before, kTransactions) << "the kill came after the end";
+
+  const pid_t second = spawn(args, dir / "run2.log");
+  ASSERT_GT(second, 0);
+  ::waitpid(second, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text_of(dir / "run2.log");
+
+  // Missing and duplicated ids by name: a diff of 3000 rows would bury them.
+  std::map<long, long> times;
+  for (const auto& r : PgClient(pg_->conninfo()).rows("SELECT tx_id FROM flagged"))
+    ++times[std::stol(r)];
+  std::string missing, duplicated;
+  for (long id = 1; id <= kTransactions; ++id)
+    if (const long n = times.count(id) ? times[id] : 0; n == 0)
+      missing += " " + std::to_string(id);
+    else if (n > 1)
+      duplicated += " " + std::to_string(id) + "(x" + std::to_string(n) + ")";
+  EXPECT_EQ(times.size(), static_cast<std::size_t>(kTransactions));
+  EXPECT_EQ(missing, "") << "killed with " << before << " rows; second run:\n"
+                         << text_of(dir / "run2.log");
+  EXPECT_EQ(duplicated, "");
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
