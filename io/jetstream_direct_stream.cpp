@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <rill/io/jetstream_input.hpp>
 #include <stdexcept>
 #include <thread>
@@ -102,6 +103,22 @@ JetStreamInputNode::Parts JetStreamInputNode::read(SequenceRange r) {
   Parts parts(filters_.size());
   for (std::size_t i = 0; i < filters_.size(); ++i)
     client_.read_range(stream_, filters_[i], r.first, r.last, parts[i]);
+  // Unfiltered, the range's last sequence is a stored message, so a read that ends before
+  // it stopped early (seen under load: a fetch ending a few messages before the end the
+  // stream info gave). The rest is fetched again; still short, the batch fails to read
+  // and the whole range is read again later: skipping it would lose those messages.
+  if (filters_.size() == 1 && filters_[0].empty()) {
+    auto& p = parts[0];
+    const auto next = [&] { return p.empty() ? r.first : p.back().sequence + 1; };
+    for (int attempt = 1; next() <= r.last && attempt <= 5; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt));
+      client_.read_range(stream_, "", next(), r.last, p);
+    }
+    if (next() <= r.last)
+      throw JetStreamError("NATS " + client_.url() + ": reading '" + stream_ + "' [" +
+                           std::to_string(r.first) + ", " + std::to_string(r.last) + "] ended at " +
+                           std::to_string(next() - 1));
+  }
   return parts;
 }
 
