@@ -210,7 +210,8 @@ int run(const Options& o) {
     rill::StreamingContext s(ctx, 1s);
     const fraud::Rules rules{
         .window = std::chrono::seconds(o.window_s), .slide = 1s, .max_transactions = o.max_count};
-    const auto transactions = rill::jetstream_direct_stream(s, url, "CARDS", {"tx.>"});
+    const auto transactions =
+        rill::jetstream_direct_stream(s, url, "CARDS");  // the whole stream: one partition
     transactions.foreach_rdd([&progress](const auto& rdd, rill::Time t) {
       progress.count(t, static_cast<long>(rdd.count()));
     });

@@ -101,7 +101,7 @@ TEST_F(FraudDetectionExample, FlaggedRowsEqualTheSerialReference) {
     StreamingContext ssc(ctx, 100ms, clock);
     ssc.checkpoint((dir / "ckpt").string());
     const fraud::Rules rules{.window = 400ms, .slide = 100ms, .max_transactions = 5};
-    fraud::flag_transactions(jetstream_direct_stream(ssc, server.url(), "CARDS", {"tx.>"}),
+    fraud::flag_transactions(jetstream_direct_stream(ssc, server.url(), "CARDS"),
                              ctx.parallelize(limit_list, 3), rules)
         .foreach_rdd(PostgresSink<fraud::Flagged>(pg_->conninfo(), "flagged",
                                                   fraud::kFlaggedColumns, SinkMode::append));
