@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "access_log.hpp"
+#include "example_main.hpp"
 #include "sample_log.hpp"
 
 namespace {
@@ -233,19 +234,5 @@ int run(const Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    auto options = parse_args(argc, argv);
-    if (!options) {
-      usage(argv[0]);
-      return 0;
-    }
-    return run(*options);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << argv[0] << ": " << e.what() << '\n';
-    usage(argv[0]);
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << argv[0] << ": " << e.what() << '\n';
-    return 1;
-  }
+  return rill::examples::example_main(argc, argv, parse_args, usage, run);
 }
