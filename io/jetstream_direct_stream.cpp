@@ -100,25 +100,35 @@ void JetStreamInputNode::prepare_start(const InputStart& start) {
 }
 
 JetStreamInputNode::Parts JetStreamInputNode::read(SequenceRange r) {
-  Parts parts(filters_.size());
-  for (std::size_t i = 0; i < filters_.size(); ++i)
-    client_.read_range(stream_, filters_[i], r.first, r.last, parts[i]);
-  // Unfiltered, the range's last sequence is a stored message, so a read that ends before
-  // it stopped early (seen under load: a fetch ending a few messages before the end the
-  // stream info gave). The rest is fetched again; still short, the batch fails to read
-  // and the whole range is read again later: skipping it would lose those messages.
-  if (filters_.size() == 1 && filters_[0].empty()) {
-    auto& p = parts[0];
-    const auto next = [&] { return p.empty() ? r.first : p.back().sequence + 1; };
-    for (int attempt = 1; next() <= r.last && attempt <= 5; ++attempt) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt));
-      client_.read_range(stream_, "", next(), r.last, p);
-    }
-    if (next() <= r.last)
-      throw JetStreamError("NATS " + client_.url() + ": reading '" + stream_ + "' [" +
-                           std::to_string(r.first) + ", " + std::to_string(r.last) + "] ended at " +
-                           std::to_string(next() - 1));
+  // The range is read unfiltered, and split by filter here: the stream's sequences are
+  // contiguous and the range's last one is a stored message, so a read that ends before
+  // it stopped early (seen under load: a pull fetch ending a few messages before the end
+  // the stream info gave). The rest is fetched again; still short, the read fails and the
+  // whole range is read again later — moving past it would lose those messages. A
+  // filtered read could not tell such an early end from the end of its subjects.
+  std::vector<JetStreamMessage> all;
+  client_.read_range(stream_, "", r.first, r.last, all);
+  const auto next = [&] { return all.empty() ? r.first : all.back().sequence + 1; };
+  for (int attempt = 1; next() <= r.last && attempt <= 5; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt));
+    client_.read_range(stream_, "", next(), r.last, all);
   }
+  if (next() <= r.last)
+    throw JetStreamError("NATS " + client_.url() + ": reading '" + stream_ + "' [" +
+                         std::to_string(r.first) + ", " + std::to_string(r.last) + "] ended at " +
+                         std::to_string(next() - 1));
+  Parts parts(filters_.size());
+  if (filters_.size() == 1 && filters_[0].empty()) {
+    parts[0] = std::move(all);
+    return parts;
+  }
+  // A subject is literal, so "overlaps the filter" is "matches it"; filters never overlap.
+  for (auto& m : all)
+    for (std::size_t i = 0; i < filters_.size(); ++i)
+      if (detail::overlap(filters_[i], m.subject)) {
+        parts[i].push_back(std::move(m));
+        break;
+      }
   return parts;
 }
 
