@@ -145,7 +145,9 @@ Totals totals_of(const Counts& counts) {
   counts.for_each([&](const auto& kv) { t.words += kv.second; });
   return t;
 }
-Totals totals_of(const UmapCounts& counts) {
+// Any range of (word, count) pairs: an unordered_map, or what a rill pipeline collects.
+template <class Pairs>
+Totals totals_of(const Pairs& counts) {
   Totals t{std::int64_t(counts.size()), 0};
   for (const auto& kv : counts) t.words += kv.second;
   return t;
@@ -331,9 +333,7 @@ Totals word_count_rill(const rill::Context& ctx, const std::string& path) {
                     })
                     .reduce_by_key(std::plus<>{}, env_int("RILL_BENCH_REDUCERS", 0))
                     .collect();
-  Totals t{std::int64_t(counts.size()), 0};
-  for (const auto& kv : counts) t.words += kv.second;
-  return t;
+  return totals_of(counts);
 }
 
 // The words of a line (split at ' '), as views into it.
@@ -361,9 +361,7 @@ Totals word_count_rill_emit(const rill::Context& ctx, const std::string& path) {
                     })
                     .reduce_by_key(std::plus<>{}, env_int("RILL_BENCH_REDUCERS", 0))
                     .collect();
-  Totals t{std::int64_t(counts.size()), 0};
-  for (const auto& kv : counts) t.words += kv.second;
-  return t;
+  return totals_of(counts);
 }
 
 // The emitter form emitting the pairs themselves: one chunk between the split and the
@@ -376,9 +374,7 @@ Totals word_count_rill_emit_pairs(const rill::Context& ctx, const std::string& p
                     })
                     .reduce_by_key(std::plus<>{}, env_int("RILL_BENCH_REDUCERS", 0))
                     .collect();
-  Totals t{std::int64_t(counts.size()), 0};
-  for (const auto& kv : counts) t.words += kv.second;
-  return t;
+  return totals_of(counts);
 }
 
 void BM_WordCount_Serial(benchmark::State& state) {
