@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../sample_log.hpp"
+#include "sqlite_rows.hpp"
 
 namespace {
 
@@ -27,22 +28,14 @@ std::vector<std::string> query(const fs::path& db_path, const std::string& sql) 
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
     throw std::runtime_error("test: cannot open " + db_path.string());
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
-    throw std::runtime_error("test: " + sql + ": " + sqlite3_errmsg(db));
-  std::vector<std::string> out;
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    std::string row;
-    for (int c = 0; c < sqlite3_column_count(s); ++c) {
-      const auto* p = sqlite3_column_text(s, c);
-      row += (c ? "|" : "") + std::string(p ? reinterpret_cast<const char*>(p) : "NULL");
-    }
-    out.push_back(row);
+  try {
+    auto rows = rill::test::sqlite_rows(db, sql);
+    sqlite3_close(db);
+    return rows;
+  } catch (...) {
+    sqlite3_close(db);
+    throw;
   }
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 // The reference's own reading of a line: [dd/Mon/yyyy:hh:mm:ss +0000] "METHOD path ..." status

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "io/sql_reference.hpp"
+#include "sqlite_rows.hpp"
 
 namespace rill::test::sqlite_sink_test {
 
@@ -51,23 +52,7 @@ class Db {
   }
 
   // Every row of the query as `a|b|c`, sorted.
-  std::vector<std::string> rows(const std::string& sql) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
-      throw std::runtime_error("test: " + sql + ": " + sqlite3_errmsg(db_));
-    std::vector<std::string> out;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-      std::string row;
-      for (int c = 0; c < sqlite3_column_count(s); ++c) {
-        const auto* p = sqlite3_column_text(s, c);
-        row += (c ? "|" : "") + std::string(p ? reinterpret_cast<const char*>(p) : "NULL");
-      }
-      out.push_back(row);
-    }
-    sqlite3_finalize(s);
-    std::sort(out.begin(), out.end());
-    return out;
-  }
+  std::vector<std::string> rows(const std::string& sql) { return sqlite_rows(db_, sql); }
 
  private:
   sqlite3* db_ = nullptr;
