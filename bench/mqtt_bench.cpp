@@ -39,14 +39,7 @@ rill::test::MosquittoBroker& broker() {
 // Creates (or resumes) client_id's persistent session, subscribed to kTopic, leaves it
 // offline, and has the broker queue n messages for it.
 void queue_backlog(const std::string& client_id, std::int64_t n) {
-  mosquitto_lib_init();
-  mosquitto* m = mosquitto_new(client_id.c_str(), false, nullptr);
-  mosquitto_connect(m, "127.0.0.1", broker().port(), 30);
-  mosquitto_subscribe(m, nullptr, kTopic, 1);
-  for (int i = 0; i < 20; ++i) mosquitto_loop(m, 10, 1);  // CONNACK, SUBACK
-  mosquitto_disconnect(m);
-  mosquitto_loop(m, 10, 1);
-  mosquitto_destroy(m);
+  rill::test::subscribe_offline_session(broker().port(), client_id, kTopic, 1);
   rill::test::MqttPublisher pub(broker().port(), "rill-bench-publisher");
   const std::string payload(kPayloadBytes, 'p');
   for (std::int64_t i = 0; i < n; ++i) pub.publish(kTopic, payload, 1);

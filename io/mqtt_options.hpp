@@ -20,9 +20,11 @@ struct MqttOptions {
   // Payloads larger than this are skipped, counted and reported (libmosquitto has read
   // them already; the limit keeps them out of blocks and the write-ahead log).
   std::size_t max_payload_bytes = 1 << 20;
-  // What arrived is stored as one block when it reaches max_block_messages or is
-  // flush_interval old: the window in which libmosquitto has acknowledged a QoS 1
-  // message that is not yet in the write-ahead log.
+  // What was read is stored as one block when the socket has nothing more for the
+  // moment, or when the block reaches max_block_messages or is flush_interval old. QoS
+  // 1/2 acknowledgements go out only after that store() returned (with the write-ahead
+  // log: once the block is durable), so a kill -9 loses no QoS 1 message; these also
+  // bound how long the broker waits for them.
   std::size_t max_block_messages = 4096;
   std::chrono::milliseconds flush_interval{5};
   std::chrono::milliseconds initial_backoff{50};  // reconnect delay, doubled per failure

@@ -1,4 +1,5 @@
 #include <mosquitto.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,8 +19,8 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// mosquitto_loop waits at most this long for the socket, so is_stopped() and the block
-// flush are looked at this often when the broker is quiet.
+// The loop waits at most this long for the socket, so is_stopped() and keepalive are
+// looked at this often when the broker is quiet.
 constexpr int kLoopTimeoutMs = 5;
 constexpr std::chrono::milliseconds kStopPollInterval{10};
 
@@ -60,7 +61,17 @@ const char* to_string(MqttState s) {
 }
 
 // One run of on_start. Everything here runs on the receiver thread: libmosquitto calls
-// the callbacks from inside mosquitto_loop, on the calling thread.
+// the callbacks from inside mosquitto_loop_read, on the calling thread.
+//
+// Acknowledge only what is stored. libmosquitto 2.0 queues the PUBACK of a QoS 1 message
+// before it calls on_message, and unthreaded it writes it at once; threaded
+// (mosquitto_threaded_set) it only queues it, and it goes on the wire when we call
+// mosquitto_loop_write. So the loop is ours, on mosquitto_socket(): read while the
+// socket has data, store what was read as one block when it has none for the moment (or
+// the block is full or old), and write libmosquitto's queue (PUBACKs, and CONNECT,
+// SUBSCRIBE, PINGREQ) only while nothing read is unstored. With the write-ahead log,
+// store() returns once the block is durable, so a kill -9 leaves every unstored message
+// unacknowledged, and the broker redelivers it to the restarted job's session.
 class MqttSession {
  public:
   explicit MqttSession(MqttReceiver& r)
@@ -73,6 +84,7 @@ class MqttSession {
     if (!mosq_)
       throw std::runtime_error(r.name() + ": mosquitto_new failed: " + std::strerror(errno));
     mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    mosquitto_threaded_set(mosq_, true);  // see above: packets are only queued
     if (!r.options_.username.empty())
       mosquitto_username_pw_set(
           mosq_, r.options_.username.c_str(),
@@ -88,8 +100,9 @@ class MqttSession {
       static_cast<MqttSession*>(self)->on_message(*m);
     });
   }
+  // Closes the socket without a DISCONNECT or the queued acknowledgements: after a failed
+  // store the broker redelivers what it was not told we have.
   ~MqttSession() {
-    if (tcp_open_) mosquitto_disconnect(mosq_);
     mosquitto_destroy(mosq_);
     r_.state_.store(MqttState::stopped, std::memory_order_relaxed);
   }
@@ -102,25 +115,54 @@ class MqttSession {
         wait_backoff();
         continue;
       }
-      const int rc = mosquitto_loop(mosq_, kLoopTimeoutMs, 1);
-      if (rc != MOSQ_ERR_SUCCESS) {
-        connection_lost(rc);
-        continue;
-      }
-      if (!pending_.empty() && (pending_.size() >= r_.options_.max_block_messages ||
-                                SteadyClock::now() - first_pending_ >= r_.options_.flush_interval))
-        flush();
+      const int rc = step();
+      if (rc != MOSQ_ERR_SUCCESS) connection_lost(rc);
     }
     flush();  // what arrived before the stop belongs to the stream (graceful stop)
+    if (tcp_open_) {
+      // Stored: the acknowledgements may go, then a clean DISCONNECT (best effort).
+      mosquitto_loop_write(mosq_, 1);
+      mosquitto_disconnect(mosq_);
+      mosquitto_loop_write(mosq_, 1);
+    }
   }
 
  private:
+  // One turn of the loop; an error means the connection is gone (libmosquitto closed it).
+  int step() {
+    const int fd = mosquitto_socket(mosq_);
+    if (fd < 0) return MOSQ_ERR_NO_CONN;
+    // Only while every message read so far is stored: the queue holds their PUBACKs.
+    const bool may_write = pending_.empty() && mosquitto_want_write(mosq_);
+    if (may_write) {
+      const int rc = mosquitto_loop_write(mosq_, 1);  // all it can without blocking
+      if (rc != MOSQ_ERR_SUCCESS) return rc;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (may_write && mosquitto_want_write(mosq_)) p.events |= POLLOUT;  // the rest, later
+    // With messages to store, only look whether more are there already.
+    const int n = ::poll(&p, 1, pending_.empty() ? kLoopTimeoutMs : 0);
+    if (n < 0 && errno != EINTR) return MOSQ_ERR_ERRNO;
+    if (n > 0 && (p.revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL))) {
+      const int rc = mosquitto_loop_read(mosq_, 1);  // one packet, or what is there of one
+      if (rc != MOSQ_ERR_SUCCESS) return rc;
+    }
+    // The socket has nothing more for now, or the block is full or old: store it, so
+    // that the next turn may acknowledge it. While the broker streams, messages wait
+    // in pending_ for the block rather than a block per message; the broker's inflight
+    // window (max_inflight_messages, 20 by default) bounds how many come unacknowledged.
+    if (!pending_.empty() && (n == 0 || pending_.size() >= r_.options_.max_block_messages ||
+                              SteadyClock::now() - first_pending_ >= r_.options_.flush_interval))
+      flush();
+    return mosquitto_loop_misc(mosq_);  // keepalive: queues a PINGREQ, or closes
+  }
+
   bool connect() {
     r_.state_.store(MqttState::connecting, std::memory_order_relaxed);
     refused_ = false;
     // Non-blocking (only the name lookup blocks): a broker host that drops packets must
-    // not hold stop() for the kernel's connect timeout. The TCP handshake and the
-    // CONNACK complete inside mosquitto_loop; a failure there is a failed connect.
+    // not hold stop() for the kernel's connect timeout. The TCP handshake, the queued
+    // CONNECT and the CONNACK complete in step(); a failure there is a failed connect.
     const int rc = mosquitto_connect_async(mosq_, r_.broker_.host.c_str(), r_.broker_.port,
                                            r_.options_.keepalive_seconds);
     if (rc == MOSQ_ERR_SUCCESS) {
@@ -133,7 +175,7 @@ class MqttSession {
 
   void on_connack(int rc) {
     if (rc != 0) {
-      // Refused (bad credentials, client id): mosquitto_loop fails next and we back off.
+      // Refused (bad credentials, client id): the next read fails and we back off.
       refused_ = true;
       failed("broker " + r_.uri_ + " refused the connection: " + mosquitto_connack_string(rc));
       return;
@@ -227,7 +269,7 @@ class MqttSession {
 
   MqttReceiver& r_;
   mosquitto* mosq_ = nullptr;
-  bool tcp_open_ = false;  // mosquitto_connect succeeded and no loop error since
+  bool tcp_open_ = false;  // mosquitto_connect_async succeeded and no loop error since
   bool failing_ = false;   // the last connect attempt failed
   bool refused_ = false;   // this attempt's CONNACK refused the connection
   const std::chrono::milliseconds initial_backoff_;

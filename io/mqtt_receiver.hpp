@@ -1,7 +1,8 @@
 // MqttReceiver: the receiver behind mqtt_stream (Spark's MQTTReceiver), a libmosquitto
-// client run on the receiver thread. It stores what arrives as blocks (one per
-// MqttOptions::flush_interval or max_block_messages), so with the write-ahead log each
-// block is durable before the next is read. It never gives up: a broker that is down or
+// client run on the receiver thread. It stores what it read as a block whenever the
+// socket runs dry (or at MqttOptions::max_block_messages / flush_interval) and lets the
+// QoS 1/2 acknowledgements out only after that store() returned: with the write-ahead
+// log, once the block is durable. It never gives up: a broker that is down or
 // goes away is retried with a backoff doubling up to max_backoff; each streak of
 // failures and each lost connection is reported as a receiver error.
 #pragma once

@@ -3,8 +3,8 @@
 // directory, the system clock, outputs written with save_as_text_files (exactly-once per
 // batch time). It runs until <output dir>/STOP exists, then stops gracefully and exits 0.
 //
-//   rill_crash_job files|receiver|jetstream <checkpoint dir> <input> <output dir> [interval ms =
-//   50]
+//   rill_crash_job files|receiver|jetstream|mqtt <checkpoint dir> <input> <output dir>
+//   [interval ms = 50]
 //
 // files:    <input> is a directory read with text_file_stream.
 // receiver: <input> is a file that the test appends to, read by FileTailReceiver with the
@@ -12,6 +12,9 @@
 //           journalled in <input>.journal (see FileTailReceiver).
 // jetstream: <input> is a NATS URL; the job reads the JetStream stream CRASH (subjects
 //           crash.a and crash.b, one partition each) with jetstream_direct_stream.
+// mqtt:     <input> is a broker URI; the job reads crash/# at QoS 1 with mqtt_stream
+//           (client id kMqttClientId, persistent session, write-ahead log on) and writes
+//           only ids-<time>: at-least-once input has duplicates, so no state or windows.
 // Records are lines "id key value" (jetstream: message payloads). Outputs under <output
 // dir>: ids-<time> (the id of each record of the batch), state-<time> (update_state_by_key:
 // running sum of value per key), window-<time> (reduce_by_key_and_window with inverse: sum
@@ -184,9 +187,14 @@ class FileTailReceiver final : public rill::Receiver<std::string> {
   std::string input_, offset_file_, journal_;
 };
 
+// The test creates this persistent session (subscribed to crash/#) before the first life,
+// so that the broker queues what is published before the job first subscribes.
+constexpr const char* kMqttClientId = "rill-crash-job";
+
 struct Args {
   bool receiver = false;
   bool jetstream = false;
+  bool mqtt = false;
   std::string checkpoint, input, output;
   rill::Duration interval{50};
 };
@@ -194,15 +202,16 @@ struct Args {
 Args parse_args(int argc, char** argv) {
   if (argc < 5 || argc > 6)
     throw std::invalid_argument(
-        "usage: rill_crash_job files|receiver|jetstream <checkpoint dir> <input> <output dir> "
-        "[interval ms]");
+        "usage: rill_crash_job files|receiver|jetstream|mqtt <checkpoint dir> <input> <output "
+        "dir> [interval ms]");
   Args a;
   const std::string kind = argv[1];
-  if (kind != "files" && kind != "receiver" && kind != "jetstream")
-    throw std::invalid_argument("source kind must be 'files', 'receiver' or 'jetstream', not '" +
-                                kind + "'");
+  if (kind != "files" && kind != "receiver" && kind != "jetstream" && kind != "mqtt")
+    throw std::invalid_argument(
+        "source kind must be 'files', 'receiver', 'jetstream' or 'mqtt', not '" + kind + "'");
   a.receiver = kind == "receiver";
   a.jetstream = kind == "jetstream";
+  a.mqtt = kind == "mqtt";
   a.checkpoint = argv[2];
   a.input = argv[3];
   a.output = argv[4];
@@ -233,15 +242,27 @@ void build_jetstream(rill::StreamingContext& ssc, const Args& a) {
                                                                   rill::SinkMode::upsert));
 }
 
+// MQTT -> ids-<time>: every message's id, at least once (the broker redelivers what was
+// logged but not yet acknowledged when the job was killed).
+void build_mqtt(rill::StreamingContext& ssc, const Args& a) {
+  ssc.mqtt_stream(a.input, "crash/#", 1, rill::MqttOptions{.client_id = kMqttClientId})
+      .map([](const rill::MqttMessage& m) { return record_id(m.payload); })
+      .save_as_text_files((fs::path(a.output) / "ids").string());
+}
+
 rill::StreamingContext build(const Args& a) {
   // The Context's own checkpoint directory (lineage checkpoints) is per process and under
   // the test's directory: a killed process cannot remove a directory under /tmp.
   const auto ctx_dir = a.checkpoint + "-context/" + std::to_string(::getpid());
-  rill::Context ctx(
-      rill::Config{.parallelism = 2, .checkpoint_dir = ctx_dir, .write_ahead_log = a.receiver});
+  rill::Context ctx(rill::Config{
+      .parallelism = 2, .checkpoint_dir = ctx_dir, .write_ahead_log = a.receiver || a.mqtt});
   rill::StreamingContext ssc(ctx, a.interval);
   if (a.jetstream) {
     build_jetstream(ssc, a);
+    return ssc;
+  }
+  if (a.mqtt) {
+    build_mqtt(ssc, a);
     return ssc;
   }
   auto lines = a.receiver ? ssc.receiver_stream(std::make_unique<FileTailReceiver>(

@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "io/mosquitto_broker.hpp"
 #include "nats_server.hpp"
 
 #ifndef RILL_CRASH_JOB
@@ -115,10 +116,14 @@ class Feeder {
  public:
   Feeder(bool files, fs::path input, std::uint32_t seed)
       : files_(files), input_(std::move(input)), rng_(seed) {}
-  // Publishes each record as a JetStream message (crash.a for even keys, crash.b for odd
-  // ones), a write's worth acknowledged before the next.
-  Feeder(test::NatsPublisher& publisher, std::uint32_t seed)
-      : files_(false), publisher_(&publisher), rng_(seed) {}
+  // Publishes each record as a message (publish(key number, line)); acknowledged() waits
+  // for the broker's acknowledgements of a write's worth before the next write.
+  using Publish = std::function<void(int key, const std::string& line)>;
+  Feeder(Publish publish, std::function<void()> acknowledged, std::uint32_t seed)
+      : files_(false),
+        publish_(std::move(publish)),
+        acknowledged_(std::move(acknowledged)),
+        rng_(seed) {}
   ~Feeder() { stop(); }
 
   void start() {
@@ -156,12 +161,12 @@ class Feeder {
       const int k = key(rng_);
       Record r{static_cast<long>(records_.size()) + 1, "k" + std::to_string(k), value(rng_)};
       const auto line = std::to_string(r.id) + " " + r.key + " " + std::to_string(r.value);
-      if (publisher_) publisher_->publish_async(k % 2 ? "crash.b" : "crash.a", line);
+      if (publish_) publish_(k, line);
       text += line + "\n";
       records_.push_back(std::move(r));
     }
-    if (publisher_) {
-      publisher_->flush();
+    if (publish_) {
+      acknowledged_();
     } else if (files_) {
       // Written under a name text_file_stream skips, then renamed into place complete.
       char name[32];
@@ -186,7 +191,8 @@ class Feeder {
 
   const bool files_;
   const fs::path input_;
-  test::NatsPublisher* const publisher_ = nullptr;
+  const Publish publish_;
+  const std::function<void()> acknowledged_;
   std::mt19937 rng_;             // feeder thread only
   std::vector<Record> records_;  // feeder thread only until stop()
   int files_written_ = 0;        // feeder thread only
@@ -539,6 +545,52 @@ long describe_failures(const std::vector<Life>& lives, const std::string& feeder
   return failed;
 }
 
+// The directories of one run, under a fresh temp dir (removed when the run passed).
+struct RunDirs {
+  fs::path root, ckpt, out, logs;
+};
+
+RunDirs make_run_dirs() {
+  std::string tmpl = (fs::temp_directory_path() / "rill-crash-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data()))
+    throw std::runtime_error("mkdtemp " + tmpl + ": " + std::strerror(errno));
+  const fs::path root(tmpl);
+  RunDirs d{root, root / "checkpoint", root / "out", root / "logs"};
+  fs::create_directories(d.out);
+  fs::create_directories(d.logs);
+  return d;
+}
+
+// The seed and kills of a scenario (RILL_CRASH_SEED, RILL_KILLS), printed.
+std::pair<std::uint32_t, long> seed_and_kills(const std::string& source,
+                                              std::uint32_t default_seed) {
+  const auto seed = static_cast<std::uint32_t>(env_long("RILL_CRASH_SEED", default_seed));
+  const long kills = env_long("RILL_KILLS", 20);
+  std::cout << "[ crash    ] " << source << ": seed " << seed << ", " << kills
+            << " kills (RILL_CRASH_SEED, RILL_KILLS)" << std::endl;
+  return {seed, kills};
+}
+
+// How often each fed id 1..fed is in the ids outputs (count[id]), and the ids output that
+// were never fed.
+struct IdCounts {
+  std::vector<long> count;
+  std::vector<long> unknown;  // sorted
+};
+
+IdCounts count_ids(const Outputs& o, long fed) {
+  IdCounts c{std::vector<long>(static_cast<std::size_t>(fed) + 1, 0), {}};
+  for (const auto& [t, ids] : o.ids)
+    for (long id : ids) {
+      if (id >= 1 && id <= fed)
+        ++c.count[static_cast<std::size_t>(id)];
+      else
+        c.unknown.push_back(id);
+    }
+  std::sort(c.unknown.begin(), c.unknown.end());
+  return c;
+}
+
 // ---- the test ----
 
 struct Scenario {
@@ -554,19 +606,10 @@ class KillNine : public ::testing::TestWithParam<Scenario> {};
 
 TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
   const bool files = std::string(GetParam().source) == "files";
-  const auto seed = static_cast<std::uint32_t>(env_long("RILL_CRASH_SEED", GetParam().seed));
-  const long kills = env_long("RILL_KILLS", 20);
+  const auto [seed, kills] = seed_and_kills(GetParam().source, GetParam().seed);
   const auto t0 = SteadyClock::now();
-  std::cout << "[ crash    ] " << GetParam().source << ": seed " << seed << ", " << kills
-            << " kills (RILL_CRASH_SEED, RILL_KILLS)" << std::endl;
-
-  std::string tmpl = (fs::temp_directory_path() / "rill-crash-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << "mkdtemp " << tmpl;
-  const fs::path root(tmpl);
-  const auto ckpt = root / "checkpoint", out = root / "out", logs = root / "logs";
+  const auto [root, ckpt, out, logs] = make_run_dirs();
   const auto input = files ? root / "input" : root / "input.txt";
-  fs::create_directories(out);
-  fs::create_directories(logs);
   if (files)
     fs::create_directories(input);
   else
@@ -591,15 +634,7 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
   std::ostringstream details;
 
   // (a) every fed id exactly once in the union of all ids outputs.
-  std::vector<long> count(static_cast<std::size_t>(fed) + 1, 0);
-  std::vector<long> unknown;
-  for (const auto& [t, ids] : o.ids)
-    for (long id : ids) {
-      if (id >= 1 && id <= fed)
-        ++count[static_cast<std::size_t>(id)];
-      else
-        unknown.push_back(id);
-    }
+  const auto [count, unknown] = count_ids(o, fed);
   auto extra_copies = [&](long id) {  // allowed repeats of id actually output
     const auto it = repeatable.find(id);
     const long c = count[static_cast<std::size_t>(id)];
@@ -617,10 +652,7 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
   }
   if (!lost.empty()) details << "  lost ids: " << id_ranges(lost) << "\n";
   if (!duplicated.empty()) details << "  duplicated ids: " << id_ranges(duplicated) << "\n";
-  if (!unknown.empty()) {
-    std::sort(unknown.begin(), unknown.end());
-    details << "  ids never fed: " << id_ranges(unknown) << "\n";
-  }
+  if (!unknown.empty()) details << "  ids never fed: " << id_ranges(unknown) << "\n";
   for (std::size_t i = 0; i < o.malformed.size() && i < kShown; ++i)
     details << "  malformed output line: " << o.malformed[i] << "\n";
 
@@ -726,24 +758,20 @@ std::vector<std::pair<std::string, long>> query(const fs::path& db, const std::s
 }
 
 TEST(KillNineJetStream, EveryMessageOnceInSqliteAfterSigkills) {
-  const auto seed = static_cast<std::uint32_t>(env_long("RILL_CRASH_SEED", 4444));
-  const long kills = env_long("RILL_KILLS", 20);
+  const auto [seed, kills] = seed_and_kills("jetstream", 4444);
   const auto t0 = SteadyClock::now();
-  std::cout << "[ crash    ] jetstream: seed " << seed << ", " << kills
-            << " kills (RILL_CRASH_SEED, RILL_KILLS)" << std::endl;
   test::NatsServer server;
   test::NatsPublisher publisher(server.url());
   publisher.add_stream("CRASH", {"crash.a", "crash.b"});
-
-  std::string tmpl = (fs::temp_directory_path() / "rill-crash-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << "mkdtemp " << tmpl;
-  const fs::path root(tmpl);
-  const auto ckpt = root / "checkpoint", out = root / "out", logs = root / "logs";
+  const auto [root, ckpt, out, logs] = make_run_dirs();
   const auto db = out / "out.db";
-  fs::create_directories(out);
-  fs::create_directories(logs);
 
-  Feeder feeder(publisher, seed + 1);
+  // crash.a for even keys, crash.b for odd ones.
+  Feeder feeder(
+      [&](int key, const std::string& line) {
+        publisher.publish_async(key % 2 ? "crash.b" : "crash.a", line);
+      },
+      [&] { publisher.flush(); }, seed + 1);
   Feed feed{[&] { feeder.start(); }, [&] { feeder.stop(); },
             [&] { return static_cast<long>(feeder.records().size()); },
             [&](long fed) {
@@ -805,6 +833,73 @@ TEST(KillNineJetStream, EveryMessageOnceInSqliteAfterSigkills) {
                   feeder.error().empty() && fatal.empty() && fed > 0;
   EXPECT_TRUE(ok) << summary.str() << "\n"
                   << details.str() << "  (database, checkpoint and logs kept in " << root << ")";
+  if (ok) {
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+}
+
+// ---- MQTT -> text files: QoS 1, a persistent session and the write-ahead log; the
+// receiver acknowledges a message only once the block holding it is durable, so the
+// broker redelivers everything a killed life had not logged: every published message is
+// output at least once. Duplicates (logged, killed before the acknowledgement) are
+// allowed and counted. ----
+
+TEST(KillNineMqtt, EveryMessageAtLeastOnceAfterSigkills) {
+  const auto [seed, kills] = seed_and_kills("mqtt", 4545);
+  const auto t0 = SteadyClock::now();
+  test::MosquittoBroker broker;
+  // The job's session exists before its first life: nothing published is dropped for
+  // want of a subscriber (crash_job.cpp, kMqttClientId).
+  test::subscribe_offline_session(broker.port(), "rill-crash-job", "crash/#", 1);
+  test::MqttPublisher publisher(broker.port(), "rill-crash-publisher");
+  const auto [root, ckpt, out, logs] = make_run_dirs();
+
+  Feeder feeder(
+      [&](int key, const std::string& line) {
+        publisher.publish("crash/k" + std::to_string(key), line, 1);
+      },
+      [&] { publisher.wait_acked(); }, seed + 1);
+  Feed feed{[&] { feeder.start(); }, [&] { feeder.stop(); },
+            [&] { return static_cast<long>(feeder.records().size()); },
+            [&](long fed) { return distinct_fed_ids_output(out, fed); }};
+  auto [lives, fatal] = run_lives({RILL_CRASH_JOB, "mqtt", ckpt.string(), broker.uri(),
+                                   out.string(), std::to_string(kIntervalMs)},
+                                  out, logs, kills, seed, feed);
+  feeder.stop();
+  const auto run_seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+
+  const long fed = static_cast<long>(feeder.records().size());
+  const Outputs o = read_outputs(out, /*ids_only=*/true);
+  const auto [count, unknown] = count_ids(o, fed);
+  std::vector<long> lost;
+  long duplicates = 0, duplicated = 0;
+  for (long id = 1; id <= fed; ++id) {
+    const long c = count[static_cast<std::size_t>(id)];
+    if (c == 0) lost.push_back(id);
+    duplicates += std::max(c - 1, 0L);
+    duplicated += c > 1;
+  }
+  std::ostringstream details;
+  if (!lost.empty()) details << "  lost ids: " << id_ranges(lost) << "\n";
+  if (!unknown.empty()) details << "  ids never fed: " << id_ranges(unknown) << "\n";
+  for (std::size_t i = 0; i < o.malformed.size() && i < kShown; ++i)
+    details << "  malformed output line: " << o.malformed[i] << "\n";
+  const long failed = describe_failures(lives, feeder.error(), fatal, details);
+
+  std::ostringstream summary;
+  summary << "messages lost: " << lost.size() << " of " << fed << ", duplicates: " << duplicates
+          << " (" << duplicated << " ids; at-least-once), failed restarts: " << failed << " of "
+          << lives.size() << " lives, " << o.ids.size() << " batches output, " << run_seconds
+          << " s";
+  std::cout << "[ crash    ] " << summary.str() << std::endl;
+  RecordProperty("duplicates", static_cast<int>(duplicates));
+  const bool ok = lost.empty() && unknown.empty() && o.malformed.empty() && failed == 0 &&
+                  feeder.error().empty() && fatal.empty() && fed > 0;
+  EXPECT_TRUE(ok) << summary.str() << "\n"
+                  << details.str() << "  (outputs, checkpoint and logs kept in " << root
+                  << "; broker log:\n"
+                  << broker.log() << ")";
   if (ok) {
     std::error_code ec;
     fs::remove_all(root, ec);

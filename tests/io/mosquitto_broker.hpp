@@ -2,7 +2,8 @@
 // config, persistence and log in a temp dir, stopped (and the dir removed) by the
 // destructor, also when a test fails. A missing mosquitto binary is an exception, so
 // the test fails rather than skips (CI installs it: .ci/deps). Also a small libmosquitto
-// publisher that waits for the broker's acknowledgements.
+// publisher that waits for the broker's acknowledgements, and a way to create a
+// subscriber's persistent session before the subscriber first runs.
 #pragma once
 #include <fcntl.h>
 #include <mosquitto.h>
@@ -202,5 +203,32 @@ class MqttPublisher {
   std::uint64_t published_ = 0;  // guarded by mutex_
   std::uint64_t acked_ = 0;      // guarded by mutex_, written by the network thread
 };
+
+// Creates (or resumes) client_id's persistent session subscribed to topic and leaves it
+// offline: from then on the broker queues QoS 1/2 messages on topic for client_id, also
+// those published before that client first connects.
+inline void subscribe_offline_session(int port, const std::string& client_id,
+                                      const std::string& topic, int qos = 1) {
+  static const int init = mosquitto_lib_init();
+  (void)init;
+  bool subscribed = false;
+  mosquitto* m = mosquitto_new(client_id.c_str(), false, &subscribed);
+  if (!m) throw std::runtime_error("subscribe_offline_session: mosquitto_new failed");
+  mosquitto_subscribe_callback_set(
+      m, [](mosquitto*, void* done, int, int, const int*) { *static_cast<bool*>(done) = true; });
+  int rc = mosquitto_connect(m, "127.0.0.1", port, 30);
+  if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_subscribe(m, nullptr, topic.c_str(), qos);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (rc == MOSQ_ERR_SUCCESS && !subscribed && std::chrono::steady_clock::now() < deadline)
+    rc = mosquitto_loop(m, 10, 1);  // CONNACK, then SUBACK
+  if (subscribed) {
+    mosquitto_disconnect(m);
+    mosquitto_loop(m, 10, 1);
+  }
+  mosquitto_destroy(m);
+  if (!subscribed)
+    throw std::runtime_error("subscribe_offline_session: no SUBACK for " + client_id + " on port " +
+                             std::to_string(port) + ": " + mosquitto_strerror(rc));
+}
 
 }  // namespace rill::test
