@@ -72,11 +72,27 @@ class EventWindowNode final : public DStreamNode<std::pair<K, std::pair<std::int
           return std::pair<PaneKey<K>, V>(PaneKey<K>{r.second.first, grid.pane_of(r.first)},
                                           r.second.second);
         });
-    using Writer =
-        CombineWriter<PaneKey<K>, V, V, HashPartitioner, std::identity, F, RouteByPaneKey>;
+    using Paned = std::pair<PaneKey<K>, V>;
     using Bucket = typename Advance::Bucket;
-    auto shuffle = std::make_shared<ShuffleDep<std::pair<PaneKey<K>, V>, Bucket, Writer>>(
-        fresh.node_ptr(), parts, Writer{part, std::identity{}, f_});
+    std::shared_ptr<ShuffleOutput<Bucket>> shuffle;
+    if (mode_ == OutputMode::append) {
+      // Most (key, pane)s of a batch are distinct, so a map-side combine costs about as
+      // much per record as the in-place add it would save: records go straight to their
+      // key's reducer (callgrind, event_time_bench: 15.3 M instructions per batch, 16.2 M
+      // with the combine).
+      auto route = [part](std::size_t) {
+        return [part](const Paned& x) { return part->partition(x.first.key); };
+      };
+      using Writer = PartitionWriter<Paned, decltype(route)>;
+      shuffle = std::make_shared<ShuffleDep<Paned, Bucket, Writer>>(fresh.node_ptr(), parts,
+                                                                    Writer{route});
+    } else {
+      // Update mode marks each added (key, pane)'s windows as touched: once per pair.
+      using Writer =
+          CombineWriter<PaneKey<K>, V, V, HashPartitioner, std::identity, F, RouteByPaneKey>;
+      shuffle = std::make_shared<ShuffleDep<Paned, Bucket, Writer>>(
+          fresh.node_ptr(), parts, Writer{part, std::identity{}, f_});
+    }
     std::vector<Dependency> deps{Dependency{Dependency::Kind::shuffle, nullptr, shuffle}};
     auto prev = Advance::Prev::none;
     if (last) {

@@ -105,8 +105,7 @@ class PaneAdvanceNode final : public RddNode<Windowed<std::pair<K, V>>> {
     for (const auto& o : shuffle->map_outputs()) {
       const Bucket& b = (*o)[p];
       tc.records_in += static_cast<std::int64_t>(b.size());
-      for (const auto& [pk, v] : b)
-        part.store.add(pk.key, pk.pane, v, f_, grid_, update ? &touched : nullptr);
+      part.store.add_all(b, f_, grid_, update ? &touched : nullptr);
     }
     auto windows = update
                        ? part.store.changed_windows(grid_, touched, f_)

@@ -5,10 +5,13 @@
 // passed. Cost: the batch's (key, pane)s plus the panes of the emitted windows, never the
 // whole state. Not synchronised: PaneState (pane_state.hpp) guards each store.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <map>
+#include <rill/dstream/pane_index.hpp>
+#include <rill/dstream/pane_window_stack.hpp>
 #include <rill/dstream/window_grid.hpp>
 #include <rill/dstream/windowed.hpp>
 #include <rill/rdd/flat_hash_map.hpp>
@@ -44,12 +47,44 @@ class PaneStore {
   using Entry = std::pair<K, std::pair<std::int64_t, V>>;  // (key, (pane, value)): a snapshot
   using Touched = FlatHashMap<PaneKey<K>, char>;           // (key, window) of update mode
 
+  // add() of every ((key, pane), value) of a shuffle bucket. The pane tables of late-ish
+  // records are spread over the whole delay (hundreds of tables, beyond L2), so each
+  // entry's slot is requested kAhead entries before it is probed.
+  template <class F>
+  void add_all(const std::vector<std::pair<PaneKey<K>, V>>& bucket, F& f, const WindowGrid& grid,
+               Touched* touched) {
+    constexpr std::size_t kAhead = 8;
+    std::size_t hashes[kAhead];
+    Table* tables[kAhead];
+    auto locate = [&](std::size_t i) {
+      Table& t = table(bucket[i].first.pane);
+      const std::size_t h = Table::hash(bucket[i].first.key);
+      t.prefetch(h);
+      hashes[i % kAhead] = h;
+      tables[i % kAhead] = &t;
+    };
+    const std::size_t n = bucket.size();
+    for (std::size_t i = 0; i < std::min(n, kAhead); ++i) locate(i);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t h = hashes[i % kAhead];
+      Table& t = *tables[i % kAhead];
+      if (i + kAhead < n) locate(i + kAhead);
+      const auto& [pk, v] = bucket[i];
+      add_to(t, h, pk.key, pk.pane, v, f, grid, touched);
+    }
+  }
+
   // Combines v into the (key, pane) aggregate; records its windows in *touched if given.
   template <class F>
   void add(const K& key, std::int64_t pane, const V& v, F& f, const WindowGrid& grid,
            Touched* touched) {
-    Table& t = table(pane);
-    const std::size_t h = Table::hash(key);
+    add_to(table(pane), Table::hash(key), key, pane, v, f, grid, touched);
+  }
+
+ private:
+  template <class F>
+  void add_to(Table& t, std::size_t h, const K& key, std::int64_t pane, const V& v, F& f,
+              const WindowGrid& grid, Touched* touched) {
     if (auto* e = t.find(key, h))
       e->second = std::invoke(f, std::move(e->second), v);
     else
@@ -62,6 +97,7 @@ class PaneStore {
       }
   }
 
+ public:
   // Append: every window with prev_wm < end <= wm, summed from its panes (the panes of a
   // closing window are final: records below the watermark are late).
   template <class F>
@@ -110,12 +146,12 @@ class PaneStore {
   // Drops the panes whose every window the watermark has passed.
   void evict(const WindowGrid& grid, Time wm) {
     if (wm == Time::min()) return;
-    bool dropped = false;
-    while (!panes_.empty() && grid.pane_done(panes_.begin()->first, wm.count())) {
+    while (!panes_.empty() && grid.pane_done(panes_.begin()->first, wm.count()))
       panes_.erase(panes_.begin());
-      dropped = true;
-    }
-    if (dropped) reindex();
+    if (panes_.empty())
+      index_.clear();
+    else
+      index_.drop_below(panes_.begin()->first);
   }
 
   // Every (key, pane) aggregate, for a checkpoint.
@@ -140,42 +176,40 @@ class PaneStore {
   }
 
  private:
-  // The table of pane p, made if new. The index finds it without walking the ordered map.
+  // The table of pane p, made if new. The fast path stays small enough to inline into
+  // the per-record loop.
   Table& table(std::int64_t p) {
-    const std::size_t h = Index::hash(p);
-    if (auto* e = index_.find(p, h)) return *e->second;
+    if (Table* t = index_.find(p)) return *t;
+    return new_table(p);
+  }
+  [[gnu::noinline]] Table& new_table(std::int64_t p) {
     Table& t = panes_[p];
-    index_.insert_new(h, p, &t);
+    // The run may span twice the live panes (gaps), never more: memory stays O(state).
+    index_.insert(p, &t, 2 * panes_.size() + 1024);
     return t;
   }
-  void reindex() {
-    Index fresh;
-    fresh.reserve(panes_.size());
-    for (auto& [p, t] : panes_) fresh.insert_new(Index::hash(p), p, &t);
-    index_ = std::move(fresh);
+  const Table* pane_table(std::int64_t p) const {
+    if (const Table* t = index_.find(p)) return t;
+    auto it = panes_.find(p);
+    return it == panes_.end() ? nullptr : &it->second;
   }
 
   template <class It, class F>
   void emit_window(const WindowGrid& grid, std::int64_t k, It it, F& f, std::vector<Out>& out) {
+    auto push = [&](const K& key, V&& v) {
+      out.push_back({Time{grid.start(k)}, Time{grid.end(k)}, {key, std::move(v)}});
+    };
+    auto pane_at = [this](std::int64_t p) { return pane_table(p); };
+    out.reserve(out.size() + it->second.size());
+    if (stack_.window(grid.first_pane(k), grid.end_pane(k), pane_at, f, push)) return;
     Table acc;
-    acc.reserve(it->second.size());
-    for (; it != panes_.end() && it->first < grid.end_pane(k); ++it)
-      it->second.for_each([&](const auto& kv) {
-        const std::size_t h = Table::hash(kv.first);
-        if (auto* e = acc.find(kv.first, h))
-          e->second = std::invoke(f, std::move(e->second), kv.second);
-        else
-          acc.insert_new(h, kv.first, kv.second);
-      });
-    out.reserve(out.size() + acc.size());
-    acc.consume([&](K&& key, V&& v) {
-      out.push_back({Time{grid.start(k)}, Time{grid.end(k)}, {std::move(key), std::move(v)}});
-    });
+    for (; it != panes_.end() && it->first < grid.end_pane(k); ++it) merge_into(acc, it->second, f);
+    acc.consume([&](K&& key, V&& v) { push(key, std::move(v)); });
   }
 
-  using Index = FlatHashMap<std::int64_t, Table*>;
   std::map<std::int64_t, Table> panes_;  // ordered: emission and eviction walk panes in time
-  Index index_;                          // pane -> its table in panes_ (map nodes are stable)
+  PaneIndex<Table> index_;               // pane -> its table in panes_ (map nodes are stable)
+  PaneWindowStack<K, V> stack_;          // append mode: the panes of the last window emitted
 };
 
 }  // namespace rill::detail

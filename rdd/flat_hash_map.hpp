@@ -69,6 +69,38 @@ class FlatHashMap {
     }
   }
   value_type* find(const K& k) { return find(k, hash(k)); }
+  const value_type* find(const K& k, std::size_t h) const {
+    return const_cast<FlatHashMap*>(this)->find(k, h);
+  }
+
+  // An independent copy, slot for slot (no rehash): copying is explicit because it costs
+  // the whole table.
+  FlatHashMap clone() const {
+    FlatHashMap c;
+    if (!slots_) return c;
+    c.slots_ = std::allocator<value_type>{}.allocate(capacity_);
+    c.ctrl_ = new std::uint8_t[capacity_];
+    std::memset(c.ctrl_, 0, capacity_);
+    c.capacity_ = capacity_;
+    c.shift_ = shift_;
+    c.salt_ = salt_;
+    for (std::size_t i = 0; i < capacity_; ++i) {
+      if (!ctrl_[i]) continue;
+      ::new (static_cast<void*>(&c.slots_[i])) value_type(slots_[i]);
+      c.ctrl_[i] = ctrl_[i];  // set after the copy: a throwing copy leaves c valid
+      ++c.size_;
+    }
+    return c;
+  }
+
+  // Starts loading the cache lines a find(_, h) will touch first: a loop over many keys
+  // in a table bigger than the cache issues this a few keys ahead to overlap the misses.
+  void prefetch(std::size_t h) const {
+    if (capacity_ == 0) return;
+    const std::size_t i = home(h);
+    __builtin_prefetch(ctrl_ + i);
+    __builtin_prefetch(slots_ + i);
+  }
 
   // Inserts a key that find() just did not find, constructing the pair from args.
   template <class... A>
