@@ -1,8 +1,9 @@
 // The RDDs of event-time pane state for one batch. PaneAdvanceNode: partition p applies the
-// batch's (key, pane) aggregates (bucket p of a map-side-combined shuffle) to the state of
-// partition p in place and gives the windows that closed; once every partition is applied
-// it drops its lineage. PaneSnapshotNode: the state after the batch as (key, (pane, value))
-// entries, computed only to checkpoint it. Narrow; the shuffle is the batch's records only.
+// batch to the state of partition p in place - in update mode bucket p of a
+// map-side-combined shuffle by key, in append mode the time-tagged records of a range of
+// the batch's partitions (then its windows are partial aggregates) - and gives the windows
+// that closed; once every partition is applied it drops its lineage. PaneSnapshotNode: the
+// state after the batch as (key, (pane, value)) entries, computed only to checkpoint it.
 #pragma once
 #include <atomic>
 #include <rill/dstream/pane_state.hpp>
@@ -27,6 +28,7 @@ class PaneAdvanceNode final : public RddNode<Windowed<std::pair<K, V>>> {
   using Out = typename State::Out;
   using Entry = typename State::Entry;
   using Bucket = std::vector<std::pair<PaneKey<K>, V>>;
+  using Tagged = std::pair<Time, std::pair<K, V>>;
   // deps[1], if any: the previous batch's advance, or a state restored from a checkpoint.
   enum class Prev { none, advance, restored };
 
@@ -40,7 +42,10 @@ class PaneAdvanceNode final : public RddNode<Windowed<std::pair<K, V>>> {
         step_(step),
         f_(std::move(f)),
         grid_(grid) {
-    this->set_partitioner(std::move(part));
+    // Keyed input: partition p holds the keys `part` sends to p. Local input holds
+    // partial aggregates of any keys, so it claims no partitioning.
+    if (this->dependencies().at(0).kind == Dependency::Kind::shuffle)
+      this->set_partitioner(std::move(part));
   }
 
   void compute(std::size_t p, TaskContext& tc, ChunkSink<Out>& out) override {
@@ -101,11 +106,24 @@ class PaneAdvanceNode final : public RddNode<Windowed<std::pair<K, V>>> {
           (step_.prev_time ? std::to_string(step_.prev_time->count()) + " ms" : "none"));
     const bool update = step_.mode == OutputMode::update;
     typename State::Store::Touched touched;
-    auto shuffle = std::static_pointer_cast<ShuffleOutput<Bucket>>(deps.at(0).shuffle);
-    for (const auto& o : shuffle->map_outputs()) {
-      const Bucket& b = (*o)[p];
-      tc.records_in += static_cast<std::int64_t>(b.size());
-      part.store.add_all(b, f_, grid_, update ? &touched : nullptr);
+    if (deps.at(0).kind == Dependency::Kind::shuffle) {
+      auto shuffle = std::static_pointer_cast<ShuffleOutput<Bucket>>(deps.at(0).shuffle);
+      for (const auto& o : shuffle->map_outputs()) {
+        const Bucket& b = (*o)[p];
+        tc.records_in += static_cast<std::int64_t>(b.size());
+        part.store.add_all(b, f_, grid_, update ? &touched : nullptr);
+      }
+    } else {
+      // Local input (append mode): this store takes the time-tagged records of a range of
+      // the batch's partitions as they are computed; its windows are partial aggregates.
+      auto parent = std::static_pointer_cast<RddNode<Tagged>>(deps.at(0).parent);
+      const std::size_t n = parent->num_partitions(), stores = this->num_partitions();
+      auto sink = callback_sink<Tagged>([&]<class E>(std::span<E> c) {
+        tc.records_in += static_cast<std::int64_t>(c.size());
+        part.store.add_tagged(c, step_.watermark, f_, grid_);
+      });
+      for (std::size_t q = p * n / stores; q < (p + 1) * n / stores; ++q)
+        parent->compute_partition(q, tc, sink);
     }
     auto windows = update
                        ? part.store.changed_windows(grid_, touched, f_)

@@ -15,6 +15,7 @@
 #include <rill/dstream/window_grid.hpp>
 #include <rill/dstream/windowed.hpp>
 #include <rill/rdd/flat_hash_map.hpp>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -72,6 +73,39 @@ class PaneStore {
       const auto& [pk, v] = bucket[i];
       add_to(t, h, pk.key, pk.pane, v, f, grid, touched);
     }
+  }
+
+  // add() of every time-tagged (time, (key, value)) record at or above the watermark
+  // `from` (append mode's map-side path: the records of a map task go straight into this
+  // store's panes, no shuffle), slots requested kAhead records ahead. Returns how many
+  // records were added.
+  template <class Tagged, class F>
+  std::size_t add_tagged(std::span<Tagged> recs, Time from, F& f, const WindowGrid& grid) {
+    constexpr std::size_t kAhead = 8;
+    std::size_t hashes[kAhead];
+    Table* tables[kAhead];
+    auto locate = [&](std::size_t i) {
+      Table* t = nullptr;
+      if (recs[i].first >= from) {
+        t = &table(grid.pane_of(recs[i].first));
+        hashes[i % kAhead] = Table::hash(recs[i].second.first);
+        t->prefetch(hashes[i % kAhead]);
+      }
+      tables[i % kAhead] = t;
+    };
+    const std::size_t n = recs.size();
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < std::min(n, kAhead); ++i) locate(i);
+    for (std::size_t i = 0; i < n; ++i) {
+      Table* t = tables[i % kAhead];
+      const std::size_t h = hashes[i % kAhead];
+      if (i + kAhead < n) locate(i + kAhead);
+      if (!t) continue;
+      const auto& kv = recs[i].second;
+      add_to(*t, h, kv.first, 0, kv.second, f, grid, nullptr);
+      ++added;
+    }
+    return added;
   }
 
   // Combines v into the (key, pane) aggregate; records its windows in *touched if given.
