@@ -48,64 +48,33 @@ class PaneStore {
   using Entry = std::pair<K, std::pair<std::int64_t, V>>;  // (key, (pane, value)): a snapshot
   using Touched = FlatHashMap<PaneKey<K>, char>;           // (key, window) of update mode
 
-  // add() of every ((key, pane), value) of a shuffle bucket. The pane tables of late-ish
-  // records are spread over the whole delay (hundreds of tables, beyond L2), so each
-  // entry's slot is requested kAhead entries before it is probed.
+  // add() of every ((key, pane), value) of a shuffle bucket (update mode).
   template <class F>
   void add_all(const std::vector<std::pair<PaneKey<K>, V>>& bucket, F& f, const WindowGrid& grid,
                Touched* touched) {
-    constexpr std::size_t kAhead = 8;
-    std::size_t hashes[kAhead];
-    Table* tables[kAhead];
-    auto locate = [&](std::size_t i) {
-      Table& t = table(bucket[i].first.pane);
-      const std::size_t h = Table::hash(bucket[i].first.key);
-      t.prefetch(h);
-      hashes[i % kAhead] = h;
-      tables[i % kAhead] = &t;
-    };
-    const std::size_t n = bucket.size();
-    for (std::size_t i = 0; i < std::min(n, kAhead); ++i) locate(i);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t h = hashes[i % kAhead];
-      Table& t = *tables[i % kAhead];
-      if (i + kAhead < n) locate(i + kAhead);
-      const auto& [pk, v] = bucket[i];
-      add_to(t, h, pk.key, pk.pane, v, f, grid, touched);
-    }
+    prefetched(
+        bucket.size(),
+        [&](std::size_t i) { return locate(bucket[i].first.pane, bucket[i].first.key); },
+        [&](std::size_t i, Table& t, std::size_t h) {
+          const auto& [pk, v] = bucket[i];
+          add_to(t, h, pk.key, pk.pane, v, f, grid, touched);
+        });
   }
 
   // add() of every time-tagged (time, (key, value)) record at or above the watermark
-  // `from` (append mode's map-side path: the records of a map task go straight into this
-  // store's panes, no shuffle), slots requested kAhead records ahead. Returns how many
-  // records were added.
+  // `from` (append mode: a map task's records go straight into this store's panes).
   template <class Tagged, class F>
-  std::size_t add_tagged(std::span<Tagged> recs, Time from, F& f, const WindowGrid& grid) {
-    constexpr std::size_t kAhead = 8;
-    std::size_t hashes[kAhead];
-    Table* tables[kAhead];
-    auto locate = [&](std::size_t i) {
-      Table* t = nullptr;
-      if (recs[i].first >= from) {
-        t = &table(grid.pane_of(recs[i].first));
-        hashes[i % kAhead] = Table::hash(recs[i].second.first);
-        t->prefetch(hashes[i % kAhead]);
-      }
-      tables[i % kAhead] = t;
-    };
-    const std::size_t n = recs.size();
-    std::size_t added = 0;
-    for (std::size_t i = 0; i < std::min(n, kAhead); ++i) locate(i);
-    for (std::size_t i = 0; i < n; ++i) {
-      Table* t = tables[i % kAhead];
-      const std::size_t h = hashes[i % kAhead];
-      if (i + kAhead < n) locate(i + kAhead);
-      if (!t) continue;
-      const auto& kv = recs[i].second;
-      add_to(*t, h, kv.first, 0, kv.second, f, grid, nullptr);
-      ++added;
-    }
-    return added;
+  void add_tagged(std::span<Tagged> recs, Time from, F& f, const WindowGrid& grid) {
+    prefetched(
+        recs.size(),
+        [&](std::size_t i) {
+          return recs[i].first < from ? Slot{nullptr, 0}
+                                      : locate(grid.pane_of(recs[i].first), recs[i].second.first);
+        },
+        [&](std::size_t i, Table& t, std::size_t h) {
+          const auto& kv = recs[i].second;
+          add_to(t, h, kv.first, 0, kv.second, f, grid, nullptr);
+        });
   }
 
   // Combines v into the (key, pane) aggregate; records its windows in *touched if given.
@@ -116,6 +85,30 @@ class PaneStore {
   }
 
  private:
+  using Slot = std::pair<Table*, std::size_t>;  // a record's pane table and key hash
+
+  Slot locate(std::int64_t pane, const K& key) {
+    Table& t = table(pane);
+    const std::size_t h = Table::hash(key);
+    t.prefetch(h);
+    return {&t, h};
+  }
+
+  // apply(i, table, hash) for i in [0, n), with slot(i) (which prefetches) called kAhead
+  // records earlier: the pane tables of late-ish records are spread over the whole delay
+  // (hundreds of tables, beyond L2), and a probe that waits on each miss is what costs.
+  template <class SlotOf, class Apply>
+  static void prefetched(std::size_t n, SlotOf&& slot, Apply&& apply) {
+    constexpr std::size_t kAhead = 8;
+    Slot ring[kAhead];
+    for (std::size_t i = 0; i < std::min(n, kAhead); ++i) ring[i] = slot(i);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Slot s = ring[i % kAhead];
+      if (i + kAhead < n) ring[i % kAhead] = slot(i + kAhead);
+      if (s.first) apply(i, *s.first, s.second);
+    }
+  }
+
   template <class F>
   void add_to(Table& t, std::size_t h, const K& key, std::int64_t pane, const V& v, F& f,
               const WindowGrid& grid, Touched* touched) {
