@@ -77,13 +77,12 @@ class EventWindowNode final : public DStreamNode<std::pair<K, std::pair<std::int
       prev = Advance::Prev::restored;
       last_time = restored->first;
     }
-    const bool recovery = this->graph().recovery_mode();
-    const PaneStep step{t,
-                        last_time,
-                        ws.prev_in_effect,
-                        ws.in_effect,
-                        mode_,
-                        recovery && ctx.config().concurrent_jobs > 1};
+    // In recovery mode every batch's state is checkpointed by a job that may run after a
+    // later batch advanced the state: a restart generates the batches of its downtime at
+    // once, and a backlog generates batches ahead of their jobs (each generation applies
+    // the batch before it, above). So the state after t is kept until t is forgotten.
+    const PaneStep step{
+        t, last_time, ws.prev_in_effect, ws.in_effect, mode_, this->graph().recovery_mode()};
     auto advance = std::make_shared<Advance>(ctx.state(), part, std::move(deps), prev, state_, step,
                                              f_, grid_);
     Rdd<T> snapshot(std::make_shared<Snapshot>(advance, state_, t));

@@ -18,8 +18,10 @@
 // Records are lines "id key value" (jetstream: message payloads). Outputs under <output
 // dir>: ids-<time> (the id of each record of the batch), state-<time> (update_state_by_key:
 // running sum of value per key), window-<time> (reduce_by_key_and_window with inverse: sum
-// per key over 4 intervals); jetstream: the SQLite database out.db instead, table records
-// (sequence, id, key, value; SqliteSink append) and table state (key, sum; upsert).
+// per key over 4 intervals), evwin-<time>, late-<time> and wm-<time> (event-time
+// windows, late records and watermarks; see build_event_time); jetstream: the SQLite
+// database out.db instead, table records (sequence, id, key, value; SqliteSink append) and
+// table state (key, sum; upsert).
 // Prints "started" on stdout once ssc.start() returned; any failure is printed to stderr
 // as "rill_crash_job: FAILED: ..." and exits 2.
 #include <fcntl.h>
@@ -43,6 +45,8 @@
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include "crash_event_time.hpp"
 
 namespace {
 
@@ -250,6 +254,30 @@ void build_mqtt(rill::StreamingContext& ssc, const Args& a) {
       .save_as_text_files((fs::path(a.output) / "ids").string());
 }
 
+// Event time (crash_event_time.hpp): per batch, the (window, key) sums that closed
+// (evwin-<time>: "start end key sum"), the late records' ids (late-<time>) and the
+// watermark in effect (wm-<time>: ms, or "none").
+void build_event_time(rill::DStream<std::string>& lines, const fs::path& out) {
+  using namespace rill::crash_test;
+  auto timed = lines.with_watermark(
+      [](const std::string& line) { return rill::Time{event_time_ms(record_id(line))}; },
+      rill::Duration{kEventDelayMs});
+  timed.map(record_pair)
+      .reduce_by_key_and_window(std::plus<>{}, rill::Duration{kEventWindowMs},
+                                rill::Duration{kEventSlideMs}, rill::OutputMode::append)
+      .map([](const rill::Windowed<std::pair<std::string, long>>& w) {
+        return std::to_string(w.start.count()) + " " + std::to_string(w.end.count()) + " " +
+               w.value.first + " " + std::to_string(w.value.second);
+      })
+      .save_as_text_files((out / "evwin").string());
+  timed.late_records().map(record_id).save_as_text_files((out / "late").string());
+  timed.watermarks()
+      .map([](rill::Time wm) {
+        return wm == rill::Time::min() ? std::string("none") : std::to_string(wm.count());
+      })
+      .save_as_text_files((out / "wm").string());
+}
+
 rill::StreamingContext build(const Args& a) {
   // The Context's own checkpoint directory (lineage checkpoints) is per process and under
   // the test's directory: a killed process cannot remove a directory under /tmp.
@@ -280,6 +308,7 @@ rill::StreamingContext build(const Args& a) {
       .save_as_text_files((out / "state").string());
   pairs.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, 4 * a.interval, a.interval)
       .save_as_text_files((out / "window").string());
+  build_event_time(lines, out);
   return ssc;
 }
 

@@ -4,7 +4,9 @@
 // rate the whole time, also while it is down. At the end the job's save_as_text_files
 // outputs must show every fed record exactly once, the running state of the newest batch
 // must equal a serial reference, every window must equal the sum over the batches it
-// covers, and every life must have run until killed. Nothing checked depends on when
+// covers, every batch's event-time watermark, late records and closed windows must be what
+// API.md's rules give for the batches as output (crash_event_check.cpp), and every life
+// must have run until killed. Nothing checked depends on when
 // the kills land: with a correct rill the checks hold for any schedule.
 //
 // RILL_KILLS (default 20) sets the number of kills; RILL_CRASH_SEED replaces the fixed
@@ -40,6 +42,7 @@
 #include <thread>
 #include <vector>
 
+#include "crash_event_check.hpp"
 #include "io/mosquitto_broker.hpp"
 #include "nats_server.hpp"
 
@@ -292,6 +295,7 @@ bool printed_started(const Life& life) {
 struct Outputs {
   std::map<long, std::vector<long>> ids;  // batch time -> the ids output by that batch
   std::map<long, std::map<std::string, long>> state, window;  // batch time -> key -> value
+  EventOutputs event;  // evwin-, late-, wm-<time>: their lines, checked by check_event_time
   std::vector<std::string> malformed;
 };
 
@@ -350,6 +354,10 @@ Outputs read_outputs(const fs::path& out, bool ids_only = false) {
         else
           o.malformed.push_back(name + ": '" + line + "'");
       }
+    } else if (!ids_only && (prefix == "evwin" || prefix == "late" || prefix == "wm")) {
+      auto& m = prefix == "evwin" ? o.event.windows
+                                  : (prefix == "late" ? o.event.late : o.event.watermarks);
+      m[t] = batch_lines(it->path());
     }
   }
   return o;
@@ -699,7 +707,13 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
               << "\n";
   }
 
-  // (d) every life ran until it was killed (the last: until STOP, then exit 0).
+  // (d) event time: per batch, the watermark in effect, the late records and the windows
+  // closed equal API.md's rules applied to the batches as the ids outputs show them.
+  std::map<long, std::pair<std::string, long>> key_value;
+  for (const auto& r : records) key_value[r.id] = {r.key, r.value};
+  const long event_mismatches = check_event_time(o.ids, key_value, o.event, details, kShown);
+
+  // (e) every life ran until it was killed (the last: until STOP, then exit 0).
   const long failed = describe_failures(lives, feeder.error(), fatal, details);
 
   const long started =
@@ -708,6 +722,8 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
   summary << "records lost: " << lost.size() << " of " << fed
           << ", duplicated: " << duplicated.size() << ", state mismatches: " << state_mismatches
           << ", window mismatches: " << window_mismatches << " of " << o.window.size()
+          << ", event-time mismatches: " << event_mismatches << " of " << o.event.watermarks.size()
+          << " batches"
           << ", failed restarts: " << failed << " of " << lives.size() << " lives";
   std::ostringstream info;
   info << GetParam().source << ", seed " << seed << ", " << kills << " kills, " << started << " of "
@@ -715,12 +731,19 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
   if (!o.ids.empty())
     info << " (times " << o.ids.begin()->first << ".." << o.ids.rbegin()->first << ")";
   if (!files) info << ", " << repeated << " allowed repeats";
+  auto lines_in = [](const BatchLines& m) {
+    std::size_t n = 0;
+    for (const auto& [t, lines] : m) n += lines.size();
+    return n;
+  };
+  info << ", event time: " << lines_in(o.event.late) << " late records, "
+       << lines_in(o.event.windows) << " windows closed";
   info << ", " << run_seconds << " s";
   std::cout << "[ crash    ] " << summary.str() << "\n[ crash    ] " << info.str() << std::endl;
 
   const bool ok = lost.empty() && duplicated.empty() && unknown.empty() && o.malformed.empty() &&
-                  state_mismatches == 0 && window_mismatches == 0 && failed == 0 &&
-                  feeder.error().empty() && fatal.empty();
+                  state_mismatches == 0 && window_mismatches == 0 && event_mismatches == 0 &&
+                  failed == 0 && feeder.error().empty() && fatal.empty();
   EXPECT_TRUE(ok) << summary.str() << "\n"
                   << info.str() << "\n"
                   << details.str() << "  (outputs, checkpoint and logs kept in " << root << ")";

@@ -381,12 +381,15 @@ struct RecoveryOutputs {
 
 StreamingContext build_event_time(Context ctx, std::shared_ptr<ManualClock> clock,
                                   const std::vector<std::vector<Rec>>& data, std::size_t first,
-                                  RecoveryOutputs& out) {
+                                  RecoveryOutputs& out,
+                                  std::function<void(Time)> first_output = {}) {
   StreamingContext ssc(ctx, 100ms, clock);
   std::deque<Rdd<Rec>> q;
   for (std::size_t i = first; i < data.size(); ++i) q.push_back(ctx.parallelize(data[i], 2));
   auto timed = ssc.queue_stream(std::move(q))
                    .with_watermark([](const Rec& r) { return Time{r.first}; }, 150ms);
+  if (first_output)
+    timed.stream().foreach_rdd([first_output](const auto&, Time t) { first_output(t); });
   auto kv = timed.map([](const Rec& r) { return KV{r.second, value_of(r)}; });
   auto record = [&out](auto member) {
     return [&out, member](const auto& rdd, Time t) {
@@ -456,6 +459,70 @@ TEST_P(EventTimeRecovery, WatermarkAndWindowsContinueAfterACrash) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CrashPoints, EventTimeRecovery, ::testing::Values(1, 4, 7));
+
+// Counts submitted batches, so a test can wait until the generator has run ahead.
+class SubmittedCounter final : public StreamingListener {
+ public:
+  void on_batch_submitted(const BatchInfo&) override {
+    std::lock_guard lock(m_);
+    ++n_;
+    cv_.notify_all();
+  }
+  void wait_for(int n) {
+    std::unique_lock lock(m_);
+    cv_.wait(lock, [&] { return n_ >= n; });
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  int n_ = 0;
+};
+
+// In recovery mode (get_or_create) each batch's window state is checkpointed by a job of
+// that batch. When batches are generated ahead of their jobs (a backlog on the system
+// clock, or a restart generating its downtime's batches at once), later batches have
+// advanced the state before that job runs: it must still checkpoint the state after its
+// own batch. Found by the kill -9 test; here the first batch's first output blocks until
+// three more batches were generated.
+TEST(EventTimeRecovery, EveryBatchIsCheckpointedWhenGenerationRunsAhead) {
+  constexpr int kTotal = 4;
+  const auto data = make_input(kTotal, 100, 100, 400, 150, 5);
+  TempDir dir;
+  Context ctx(Config{.parallelism = 2});
+  RecoveryOutputs out;
+  auto clock = std::make_shared<ManualClock>();
+  std::mutex m;
+  std::condition_variable cv;
+  bool released = false;
+  SubmittedCounter submitted;
+  auto ssc = StreamingContext::get_or_create(dir.str(), [&] {
+    return build_event_time(ctx, clock, data, 0, out, [&](Time t) {
+      std::unique_lock lock(m);
+      if (t == Time{100}) cv.wait(lock, [&] { return released; });
+    });
+  });
+  ssc.add_listener(submitted);
+  ssc.start();
+  for (int i = 1; i <= kTotal; ++i) clock->advance(100ms);
+  submitted.wait_for(kTotal);
+  {
+    std::lock_guard lock(m);
+    released = true;
+  }
+  cv.notify_all();
+  ssc.await_batch_completed(Time{100 * kTotal});
+  ssc.stop();
+
+  Reference append{400, 100, 150, OutputMode::append, {}, {}, {}, {}, {}};
+  std::lock_guard lock(out.m);
+  for (int i = 1; i <= kTotal; ++i) {
+    SCOPED_TRACE("batch " + std::to_string(100 * i) + " ms");
+    const auto a = append.run(data[static_cast<std::size_t>(i - 1)]);
+    EXPECT_EQ(out.append[Time{100 * i}], a.out);
+    EXPECT_EQ(out.late[Time{100 * i}], a.late);
+  }
+}
 
 // Records every completed batch's BatchInfo.
 class BatchRecorder final : public StreamingListener {
