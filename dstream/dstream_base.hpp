@@ -73,6 +73,9 @@ class DStreamBase {
   // Forgets generated RDDs no longer needed after batch t completed. The graph calls it
   // once per stream, so it does not recurse.
   virtual void clear_metadata(Time) {}
+  // After the last batch (stop): no job runs, so background checkpoints already written
+  // can cut their lineage now instead of at a later batch's cleanup that never comes.
+  virtual void complete_checkpoints() {}
   // Watermark streams (with_watermark): the late records of batch t and the watermark
   // after it (none yet: std::nullopt inside). Other streams: nothing.
   struct WatermarkReport {

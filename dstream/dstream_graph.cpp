@@ -253,6 +253,15 @@ void DStreamGraph::clear_metadata(Time t) {
   for (auto& s : active) s->clear_metadata(t);
 }
 
+void DStreamGraph::complete_checkpoints() {
+  std::vector<std::shared_ptr<DStreamBase>> active;
+  {
+    std::lock_guard lock(mutex_);
+    active = active_;
+  }
+  for (auto& s : active) s->complete_checkpoints();
+}
+
 void DStreamGraph::report_input(Time t, std::int64_t records) {
   std::lock_guard lock(mutex_);
   input_records_[t] += records;

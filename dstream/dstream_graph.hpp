@@ -69,6 +69,8 @@ class DStreamGraph {
   std::vector<OutputJob> generate_jobs(Time t);
   // Called once batch t has completed, in time order.
   void clear_metadata(Time t);
+  // Called by stop() once no job runs and the checkpoint writer has drained.
+  void complete_checkpoints();
   // Inputs report how many records they brought into batch t.
   void report_input(Time t, std::int64_t records);
   std::int64_t take_input_records(Time t);

@@ -84,6 +84,10 @@ class DStreamNode : public DStreamBase {
     }
   }
 
+  void complete_checkpoints() override {
+    if (!recovery_mode()) complete_written_checkpoints();
+  }
+
   std::function<void()> recovery_checkpoint_job(Time t) override {
     if constexpr (checkpointable_v<T>) {
       if (!is_time_valid(t)) return {};

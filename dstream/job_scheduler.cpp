@@ -388,6 +388,7 @@ void JobScheduler::finish_stop(bool graceful) {
   workers_.clear();
   // Background checkpoint files are on disk when stop()/await_termination() return.
   graph_->context().state()->checkpoint_writer().drain();
+  graph_->complete_checkpoints();
   // Errors reported from now on go to stderr: the bus is about to deliver its last event.
   graph_->set_stream_error_sink({});
   bus_.stop();  // delivers what is left, completions included
