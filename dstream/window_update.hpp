@@ -49,11 +49,7 @@ class WindowUpdateNode final : public RddNode<std::pair<K, V>> {
       });
     for (; i < deps.size(); ++i)
       read_keyed_partition<K, V>(deps[i], p, tc, [&](T& kv) {
-        const std::size_t h = Table::hash(kv.first);
-        if (auto* e = table.find(kv.first, h))
-          e->second = std::invoke(f_, std::move(e->second), std::move(kv.second));
-        else
-          table.insert_new(h, std::move(kv.first), std::move(kv.second));
+        table.merge(Table::hash(kv.first), std::move(kv.first), std::move(kv.second), f_);
       });
     SizeHint<WindowUpdateNode>::set(table.size());
     ChunkWriter<T> w(out);

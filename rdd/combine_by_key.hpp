@@ -21,11 +21,8 @@ Rdd<std::pair<K, C>> combine(const Rdd<std::pair<K, V>>& in, Create create, Merg
         [create, merge_value](std::size_t, std::vector<std::pair<K, V>>&& kvs) mutable {
           FlatHashMap<K, C> table;
           for (auto& kv : kvs) {
-            const std::size_t h = FlatHashMap<K, C>::hash(kv.first);
-            if (auto* e = table.find(kv.first, h))
-              e->second = std::invoke(merge_value, std::move(e->second), std::move(kv.second));
-            else
-              table.insert_new(h, std::move(kv.first), std::invoke(create, std::move(kv.second)));
+            table.merge(FlatHashMap<K, C>::hash(kv.first), std::move(kv.first),
+                        std::move(kv.second), merge_value, create);
           }
           std::vector<std::pair<K, C>> out;
           out.reserve(table.size());

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <new>
 #include <rill/rdd/hash.hpp>
@@ -100,6 +101,17 @@ class FlatHashMap {
     const std::size_t i = home(h);
     __builtin_prefetch(ctrl_ + i);
     __builtin_prefetch(slots_ + i);
+  }
+
+  // The reduce step of every aggregation: k's value becomes combine(value, v), or (k,
+  // create(v)) is added. k and v are forwarded, so a key is copied or moved only when it
+  // is new (pass std::move(x): a const x is then copied, a mutable one moved).
+  template <class KK, class VV, class Combine, class Create = std::identity>
+  void merge(std::size_t h, KK&& k, VV&& v, Combine&& combine, Create&& create = {}) {
+    if (auto* e = find(k, h))
+      e->second = std::invoke(combine, std::move(e->second), std::forward<VV>(v));
+    else
+      insert_new(h, std::forward<KK>(k), std::invoke(create, std::forward<VV>(v)));
   }
 
   // Inserts a key that find() just did not find, constructing the pair from args.

@@ -125,10 +125,8 @@ struct CombineWriter {
       for (auto& kv : c) {
         const std::size_t h = Table::hash(kv.first);
         auto& map = maps[reducers == 1 ? 0 : route(*partitioner, kv.first, h)];
-        if (auto* e = map.find(kv.first, h))
-          e->second = std::invoke(mv, std::move(e->second), take_or_copy(kv.second));
-        else
-          map.insert_new(h, take_or_copy(kv.first), std::invoke(cr, take_or_copy(kv.second)));
+        // The key as is (copied only when new), the value as the functions take it.
+        map.merge(h, std::move(kv.first), take_or_copy(kv.second), mv, cr);
       }
     });
     parent.compute_partition(m, tc, sink);
@@ -222,11 +220,7 @@ struct MergeBuckets {
     acc.reserve(largest);
     for (const auto* b : buckets)
       for (const auto& [k, c] : *b) {
-        const std::size_t h = Table::hash(k);
-        if (auto* e = acc.find(k, h))
-          e->second = std::invoke(merge, std::move(e->second), c);
-        else
-          acc.insert_new(h, k, c);
+        acc.merge(Table::hash(k), k, c, merge);
       }
     ChunkWriter<std::pair<K, C>> w(out);
     acc.consume([&](K&& k, C&& c) { w(std::move(k), std::move(c)); });
