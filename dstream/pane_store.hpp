@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <rill/dstream/pane_index.hpp>
@@ -112,10 +113,7 @@ class PaneStore {
   template <class F>
   void add_to(Table& t, std::size_t h, const K& key, std::int64_t pane, const V& v, F& f,
               const WindowGrid& grid, Touched* touched) {
-    if (auto* e = t.find(key, h))
-      e->second = std::invoke(f, std::move(e->second), v);
-    else
-      t.insert_new(h, key, v);
+    t.merge(h, key, v, f);
     if (touched)
       for (auto k = grid.first_window(pane); k <= grid.last_window(pane); ++k) {
         PaneKey<K> w{key, k};
@@ -210,7 +208,13 @@ class PaneStore {
     return new_table(p);
   }
   [[gnu::noinline]] Table& new_table(std::int64_t p) {
-    Table& t = panes_[p];
+    const auto it = panes_.try_emplace(p).first;
+    Table& t = it->second;
+    // A new pane is nearly always the newest, and fills like the one before it: sized for
+    // that from the start, it skips growing from empty through rehashes and the long
+    // probes of inserts into nearly full tables (event_time_bench: ~0.6 M of 12 M
+    // instructions per batch).
+    if (it != panes_.begin()) t.reserve(std::prev(it)->second.size());
     // The run may span twice the live panes (gaps), never more: memory stays O(state).
     index_.insert(p, &t, 2 * panes_.size() + 1024);
     return t;

@@ -129,4 +129,32 @@ TEST(PaneWindowStack, GivesUpWhenSuffixesWouldOutgrowThePanes) {
   EXPECT_EQ(visited, 100u * 500u);
 }
 
+// A sparse start (every key in one pane) must not keep the stack given up once the keys
+// spread over many panes: it tries again when the failed window's panes have all left.
+TEST(PaneWindowStack, TriesAgainOnceTheOverBudgetPanesHaveLeft) {
+  Panes p;
+  for (std::int64_t pane = 0; pane < 150; ++pane)
+    for (std::int64_t k = 0; k < 300; ++k) p.add(pane, pane * 1000 + k, 1);
+  for (std::int64_t pane = 150; pane < 400; ++pane)
+    for (std::int64_t k = 0; k < 50; ++k) p.add(pane, k, pane + k);
+  Stack s;
+  auto f = std::plus<std::int64_t>{};
+  constexpr std::int64_t n = 20;
+  int given_up = 0;
+  for (std::int64_t a = 0; a + n <= 400; ++a) {
+    Ref got;
+    const bool used = s.window(
+        a, a + n, [&](std::int64_t q) { return p.at(q); }, f,
+        [&](const std::int64_t& k, std::int64_t&& v) { got.emplace(k, v); });
+    if (!used) {
+      ++given_up;
+      EXPECT_TRUE(got.empty()) << "window at " << a << " visited keys but gave up";
+      EXPECT_LT(a, 150 + n) << "still given up at " << a;
+      continue;
+    }
+    EXPECT_EQ(got, p.window(a, a + n)) << "window [" << a << ", " << a + n << ")";
+  }
+  EXPECT_GT(given_up, 0);
+}
+
 }  // namespace
