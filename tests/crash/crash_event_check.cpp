@@ -31,16 +31,18 @@ long check_event_time(const std::map<long, std::vector<long>>& ids_by_batch,
                       const std::map<long, std::pair<std::string, long>>& records,
                       const EventOutputs& got, std::ostream& details, std::size_t shown) {
   std::set<long> times;
-  for (const auto* m : {&got.windows, &got.late, &got.watermarks})
+  for (const auto* m : {&got.windows, &got.updates, &got.late, &got.watermarks})
     for (const auto& [t, lines] : *m) times.insert(t);
   for (const auto& [t, ids] : ids_by_batch) times.insert(t);
 
   std::optional<long> wm, max_seen;
-  std::map<std::pair<long, std::string>, long> open;  // (window start, key) -> sum
+  // (window start, key) -> sum: append mode's open windows, update mode's live ones.
+  std::map<std::pair<long, std::string>, long> open, live;
   long mismatched = 0;
   for (const long t : times) {
     const auto eff = wm;  // in effect for this batch: the one after the batch before
-    std::vector<std::string> want_late, want_windows;
+    std::vector<std::string> want_late, want_windows, want_updates;
+    std::set<std::pair<long, std::string>> touched;
     const auto ids = ids_by_batch.find(t);
     for (const long id : ids == ids_by_batch.end() ? std::vector<long>{} : ids->second) {
       const auto r = records.find(id);
@@ -52,17 +54,28 @@ long check_event_time(const std::map<long, std::vector<long>>& ids_by_batch,
         continue;
       }
       const long first = floor_div(tau - kEventWindowMs, kEventSlideMs) + 1;
-      for (long k = first; k <= floor_div(tau, kEventSlideMs); ++k)
-        open[{k * kEventSlideMs, r->second.first}] += r->second.second;
+      for (long k = first; k <= floor_div(tau, kEventSlideMs); ++k) {
+        const std::pair<long, std::string> w{k * kEventSlideMs, r->second.first};
+        open[w] += r->second.second;
+        live[w] += r->second.second;
+        touched.insert(w);
+      }
     }
+    auto line = [](const std::pair<long, std::string>& w, long sum) {
+      return std::to_string(w.first) + " " + std::to_string(w.first + kEventWindowMs) + " " +
+             w.second + " " + std::to_string(sum);
+    };
+    for (const auto& w : touched) want_updates.push_back(line(w, live.at(w)));
+    // Update mode frees a window once the watermark in effect passes its end.
+    std::erase_if(live,
+                  [&](const auto& e) { return eff && e.first.first + kEventWindowMs <= *eff; });
     for (auto it = open.begin(); eff && it != open.end();) {
       const long start = it->first.first;
       if (start + kEventWindowMs > *eff) {
         ++it;
         continue;
       }
-      want_windows.push_back(std::to_string(start) + " " + std::to_string(start + kEventWindowMs) +
-                             " " + it->first.second + " " + std::to_string(it->second));
+      want_windows.push_back(line(it->first, it->second));
       it = open.erase(it);
     }
     if (max_seen) wm = std::max(wm.value_or(*max_seen - kEventDelayMs), *max_seen - kEventDelayMs);
@@ -81,6 +94,7 @@ long check_event_time(const std::map<long, std::vector<long>>& ids_by_batch,
     compare("watermark", got.watermarks, want_wm);
     compare("late ids", got.late, want_late);
     compare("windows closed", got.windows, want_windows);
+    compare("windows updated", got.updates, want_updates);
     if (!ok && mismatched++ < static_cast<long>(shown))
       details << "  event time, batch " << t << ":" << why << "\n";
   }

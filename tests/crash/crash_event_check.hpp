@@ -15,12 +15,12 @@ namespace rill::crash_test {
 using BatchLines = std::map<long, std::vector<std::string>>;
 
 struct EventOutputs {
-  BatchLines windows, late, watermarks;
+  BatchLines windows, updates, late, watermarks;  // append, update mode, late ids, watermarks
 };
 
 // The batches' watermarks, late ids and closed windows (crash_event_time.hpp) recomputed
 // from ids_by_batch and records (id -> key, value; ids not in it are skipped: the caller
-// reports them), against got. Every batch must have all four outputs. Writes up to
+// reports them), against got. Every batch must have all five outputs. Writes up to
 // `shown` mismatches to details; returns how many batches mismatched.
 long check_event_time(const std::map<long, std::vector<long>>& ids_by_batch,
                       const std::map<long, std::pair<std::string, long>>& records,

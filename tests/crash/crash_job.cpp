@@ -255,21 +255,25 @@ void build_mqtt(rill::StreamingContext& ssc, const Args& a) {
 }
 
 // Event time (crash_event_time.hpp): per batch, the (window, key) sums that closed
-// (evwin-<time>: "start end key sum"), the late records' ids (late-<time>) and the
-// watermark in effect (wm-<time>: ms, or "none").
+// (evwin-<time>: "start end key sum", append mode), those the batch changed (evupd-<time>,
+// update mode), the late records' ids (late-<time>) and the watermark in effect
+// (wm-<time>: ms, or "none").
 void build_event_time(rill::DStream<std::string>& lines, const fs::path& out) {
   using namespace rill::crash_test;
   auto timed = lines.with_watermark(
       [](const std::string& line) { return rill::Time{event_time_ms(record_id(line))}; },
       rill::Duration{kEventDelayMs});
-  timed.map(record_pair)
-      .reduce_by_key_and_window(std::plus<>{}, rill::Duration{kEventWindowMs},
-                                rill::Duration{kEventSlideMs}, rill::OutputMode::append)
-      .map([](const rill::Windowed<std::pair<std::string, long>>& w) {
-        return std::to_string(w.start.count()) + " " + std::to_string(w.end.count()) + " " +
-               w.value.first + " " + std::to_string(w.value.second);
-      })
-      .save_as_text_files((out / "evwin").string());
+  auto pairs = timed.map(record_pair);
+  for (const auto& [mode, prefix] :
+       {std::pair{rill::OutputMode::append, "evwin"}, std::pair{rill::OutputMode::update, "evupd"}})
+    pairs
+        .reduce_by_key_and_window(std::plus<>{}, rill::Duration{kEventWindowMs},
+                                  rill::Duration{kEventSlideMs}, mode)
+        .map([](const rill::Windowed<std::pair<std::string, long>>& w) {
+          return std::to_string(w.start.count()) + " " + std::to_string(w.end.count()) + " " +
+                 w.value.first + " " + std::to_string(w.value.second);
+        })
+        .save_as_text_files((out / prefix).string());
   timed.late_records().map(record_id).save_as_text_files((out / "late").string());
   timed.watermarks()
       .map([](rill::Time wm) {

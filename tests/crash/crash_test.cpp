@@ -295,7 +295,7 @@ bool printed_started(const Life& life) {
 struct Outputs {
   std::map<long, std::vector<long>> ids;  // batch time -> the ids output by that batch
   std::map<long, std::map<std::string, long>> state, window;  // batch time -> key -> value
-  EventOutputs event;  // evwin-, late-, wm-<time>: their lines, checked by check_event_time
+  EventOutputs event;  // evwin-, evupd-, late-, wm-<time>: their lines (check_event_time)
   std::vector<std::string> malformed;
 };
 
@@ -354,9 +354,12 @@ Outputs read_outputs(const fs::path& out, bool ids_only = false) {
         else
           o.malformed.push_back(name + ": '" + line + "'");
       }
-    } else if (!ids_only && (prefix == "evwin" || prefix == "late" || prefix == "wm")) {
-      auto& m = prefix == "evwin" ? o.event.windows
-                                  : (prefix == "late" ? o.event.late : o.event.watermarks);
+    } else if (!ids_only &&
+               (prefix == "evwin" || prefix == "evupd" || prefix == "late" || prefix == "wm")) {
+      auto& m = prefix == "evwin"   ? o.event.windows
+                : prefix == "evupd" ? o.event.updates
+                : prefix == "late"  ? o.event.late
+                                    : o.event.watermarks;
       m[t] = batch_lines(it->path());
     }
   }
@@ -737,7 +740,8 @@ TEST_P(KillNine, EveryRecordOnceAndStateAndWindowsExactAfterSigkills) {
     return n;
   };
   info << ", event time: " << lines_in(o.event.late) << " late records, "
-       << lines_in(o.event.windows) << " windows closed";
+       << lines_in(o.event.windows) << " windows closed, " << lines_in(o.event.updates)
+       << " window updates";
   info << ", " << run_seconds << " s";
   std::cout << "[ crash    ] " << summary.str() << "\n[ crash    ] " << info.str() << std::endl;
 
