@@ -65,9 +65,15 @@ void ListenerBus::post(const char* event, std::function<void(StreamingListener&)
                        std::function<void()> after) {
   {
     std::lock_guard lock(mutex_);
+    if (listeners_.empty() && !after) return;
     events_.push_back({event, std::move(deliver), std::move(after)});
   }
   cv_.notify_all();
+}
+
+bool ListenerBus::idle_without_listeners() {
+  std::lock_guard lock(mutex_);
+  return listeners_.empty() && events_.empty() && !delivering_;
 }
 
 void ListenerBus::deliver(const Event& e, StreamingListener& l, std::size_t index) {

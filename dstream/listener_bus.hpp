@@ -32,8 +32,13 @@ class ListenerBus {
   // On the bus thread, after every event posted before it: deliver(l) for each listener
   // l, then after(). `event`, a string literal, names the callback ("on_batch_completed")
   // for the report of a listener that throws.
+  // With no listener an event without `after` is dropped (there is nobody to tell, and
+  // waking the bus thread for it is a hand-off on every batch).
   void post(const char* event, std::function<void(StreamingListener&)> deliver,
             std::function<void()> after = {});
+  // No listener and nothing queued or being delivered: an `after` posted now would run
+  // at once, so the poster may run it itself (without the bus thread).
+  bool idle_without_listeners();
   // True on this bus's thread (inside a listener callback).
   bool on_bus_thread() const;
 
