@@ -2,16 +2,13 @@
 
 #include <algorithm>
 #include <optional>
+#include <rill/dstream/window_grid.hpp>
 #include <set>
 
 #include "crash_event_time.hpp"
 
 namespace rill::crash_test {
 namespace {
-
-long floor_div(long a, long b) {
-  return a / b - (a % b != 0 && (a < 0) != (b < 0) ? 1 : 0);
-}
 
 std::string joined(std::vector<std::string> lines) {
   std::sort(lines.begin(), lines.end());
@@ -53,8 +50,8 @@ long check_event_time(const std::map<long, std::vector<long>>& ids_by_batch,
         want_late.push_back(std::to_string(id));
         continue;
       }
-      const long first = floor_div(tau - kEventWindowMs, kEventSlideMs) + 1;
-      for (long k = first; k <= floor_div(tau, kEventSlideMs); ++k) {
+      const long first = detail::WindowGrid::floor_div(tau - kEventWindowMs, kEventSlideMs) + 1;
+      for (long k = first; k <= detail::WindowGrid::floor_div(tau, kEventSlideMs); ++k) {
         const std::pair<long, std::string> w{k * kEventSlideMs, r->second.first};
         open[w] += r->second.second;
         live[w] += r->second.second;

@@ -11,16 +11,16 @@
 
 namespace rill::crash_test {
 
-// Per batch time, the lines of one output (evwin-, late- or wm-<time>).
+// Per batch time, the lines of one output (evwin-, evupd-, late- or wm-<time>).
 using BatchLines = std::map<long, std::vector<std::string>>;
 
 struct EventOutputs {
   BatchLines windows, updates, late, watermarks;  // append, update mode, late ids, watermarks
 };
 
-// The batches' watermarks, late ids and closed windows (crash_event_time.hpp) recomputed
-// from ids_by_batch and records (id -> key, value; ids not in it are skipped: the caller
-// reports them), against got. Every batch must have all five outputs. Writes up to
+// The batches' watermarks, late ids, closed and updated windows (crash_event_time.hpp)
+// recomputed from ids_by_batch and records (id -> key, value; ids not in it are skipped:
+// the caller reports them), against got. Every batch must have all five outputs. Writes up to
 // `shown` mismatches to details; returns how many batches mismatched.
 long check_event_time(const std::map<long, std::vector<long>>& ids_by_batch,
                       const std::map<long, std::pair<std::string, long>>& records,

@@ -6,8 +6,8 @@
 namespace rill::crash_test {
 
 // Event time runs 2 ms per id (the feeder writes ~2.5 ids per ms, so ~5 event ms per
-// real ms). Out of order: every tenth id (…3) is 600 ms behind, always later than the
-// watermark once a batch of higher ids was seen; …5 is 300 ms behind, late or not
+// real ms). Out of order: every tenth id (…3) is 600 ms behind, late (below the
+// watermark) once a batch of higher ids was seen; …5 is 300 ms behind, late or not
 // depending on where its batch starts (the case a kill and recovery must reproduce); …7
 // is 100 ms behind, within the delay.
 inline long event_time_ms(long id) {

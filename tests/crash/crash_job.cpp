@@ -18,10 +18,10 @@
 // Records are lines "id key value" (jetstream: message payloads). Outputs under <output
 // dir>: ids-<time> (the id of each record of the batch), state-<time> (update_state_by_key:
 // running sum of value per key), window-<time> (reduce_by_key_and_window with inverse: sum
-// per key over 4 intervals), evwin-<time>, late-<time> and wm-<time> (event-time
-// windows, late records and watermarks; see build_event_time); jetstream: the SQLite
-// database out.db instead, table records (sequence, id, key, value; SqliteSink append) and
-// table state (key, sum; upsert).
+// per key over 4 intervals), evwin-<time>, evupd-<time>, late-<time> and wm-<time>
+// (event-time windows, late records and watermarks; see build_event_time); jetstream:
+// the SQLite database out.db instead, table records (sequence, id, key, value; SqliteSink
+// append) and table state (key, sum; upsert).
 // Prints "started" on stdout once ssc.start() returned; any failure is printed to stderr
 // as "rill_crash_job: FAILED: ..." and exits 2.
 #include <fcntl.h>
