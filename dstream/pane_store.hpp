@@ -212,8 +212,9 @@ class PaneStore {
     Table& t = it->second;
     // A new pane is nearly always the newest, and fills like the one before it: sized for
     // that from the start, it skips growing from empty through rehashes and the long
-    // probes of inserts into nearly full tables (event_time_bench: ~0.6 M of 12 M
-    // instructions per batch).
+    // probes of inserts into nearly full tables. (event_time_bench measures little of it:
+    // most of its new panes are made by the first batch, when their neighbours are empty;
+    // rehash instructions fell from 43.6 M to 39.0 M over the run.)
     if (it != panes_.begin()) t.reserve(std::prev(it)->second.size());
     // The run may span twice the live panes (gaps), never more: memory stays O(state).
     index_.insert(p, &t, 2 * panes_.size() + 1024);
