@@ -77,12 +77,14 @@ class DStreamBase {
   // can cut their lineage now instead of at a later batch's cleanup that never comes.
   virtual void complete_checkpoints() {}
   // Watermark streams (with_watermark): the late records of batch t and the watermark
-  // after it (none yet: std::nullopt inside). Other streams: nothing.
+  // after it (none yet: std::nullopt inside). Other streams: nothing. Called when batch t
+  // has run (what its jobs did not read is read now); throws what kept the watermark
+  // from moving.
   struct WatermarkReport {
     std::int64_t late_records = 0;
     std::optional<Time> watermark;
   };
-  virtual std::optional<WatermarkReport> watermark_report(Time) const { return std::nullopt; }
+  virtual std::optional<WatermarkReport> watermark_report(Time) { return std::nullopt; }
   // Generated RDDs this stream still holds (for tests of bounded memory).
   virtual std::size_t retained_rdds() const { return 0; }
 

@@ -276,7 +276,7 @@ std::int64_t DStreamGraph::take_input_records(Time t) {
   return n;
 }
 
-DStreamBase::WatermarkReport DStreamGraph::watermark_report(Time t) const {
+DStreamBase::WatermarkReport DStreamGraph::watermark_report(Time t) {
   std::vector<std::shared_ptr<DStreamBase>> active;
   {
     std::lock_guard lock(mutex_);

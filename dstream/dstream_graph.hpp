@@ -76,7 +76,7 @@ class DStreamGraph {
   std::int64_t take_input_records(Time t);
   // After batch t was generated: its late records and watermark over every watermark
   // stream (BatchInfo's num_late_records and watermark).
-  DStreamBase::WatermarkReport watermark_report(Time t) const;
+  DStreamBase::WatermarkReport watermark_report(Time t);
 
   // ---- errors of input streams that are not receivers (any thread) ----
   // Counts the error and posts on_stream_error to the listeners while the context runs

@@ -1,10 +1,12 @@
 // EventStream<T>: a DStream whose records carry their own event time, with the watermark
 // of the with_watermark call it came from (Structured Streaming's withWatermark, on
 // DStreams). map, flat_map and filter are narrow and keep each record's time; the
-// watermark costs one action per batch (watermark.hpp). Windows: event_time_window.hpp.
+// watermark is taken in the pass that tags the records (time_tag.hpp, watermark.hpp).
+// Windows: event_time_window.hpp.
 #pragma once
 #include <iterator>
 #include <rill/dstream/map.hpp>
+#include <rill/dstream/time_tag.hpp>
 #include <rill/dstream/transform.hpp>
 #include <rill/dstream/watermark.hpp>
 #include <rill/dstream/windowed.hpp>
@@ -54,13 +56,13 @@ class EventStream {
   // ---- plain streams ----
   // Every record, late ones too, without its time.
   DStream<T> stream() const {
-    return consume<T>("event_stream", [](const Rdd<Tagged>& r, const detail::WatermarkState&) {
+    return consume<T>("event_stream", [](const Rdd<Tagged>& r, const detail::WatermarkEffect&) {
       return r.map([](const Tagged& x) { return x.second; });
     });
   }
   // The records of each batch whose time is below the watermark in effect for it.
   DStream<T> late_records() const {
-    return consume<T>("late_records", [](const Rdd<Tagged>& r, const detail::WatermarkState& s) {
+    return consume<T>("late_records", [](const Rdd<Tagged>& r, const detail::WatermarkEffect& s) {
       const Time eff = s.in_effect;
       return r.filter([eff](const Tagged& x) { return x.first < eff; }).map([](const Tagged& x) {
         return x.second;
@@ -74,7 +76,8 @@ class EventStream {
         wm->graph_ptr(), std::vector<std::shared_ptr<detail::DStreamBase>>{wm}, "watermarks",
         [wm](Time t) -> std::optional<Rdd<Time>> {
           if (!wm->get_or_compute(t)) return std::nullopt;
-          return wm->graph().context().parallelize(std::vector<Time>{wm->state_at(t).in_effect}, 1);
+          return wm->graph().context().parallelize(std::vector<Time>{wm->effect_at(t).in_effect},
+                                                   1);
         }));
   }
 
@@ -102,7 +105,7 @@ class EventStream {
         [p, wm, f](Time t) mutable -> std::optional<Rdd<U>> {
           auto rdd = p->get_or_compute(t);
           if (!rdd) return std::nullopt;
-          return Rdd<U>(f(*rdd, wm->state_at(t)));
+          return Rdd<U>(f(*rdd, wm->effect_at(t)));
         }));
   }
 
@@ -118,11 +121,12 @@ EventStream<T> DStream<T>::with_watermark(F ts_fn, Duration delay) const {
   if (delay.count() < 0)
     throw std::invalid_argument("with_watermark: delay must be >= 0 ms, got " +
                                 std::to_string(delay.count()) + " ms");
-  auto tagged = map(
-      [ts_fn](const T& x) mutable { return std::pair<Time, T>(Time(std::invoke(ts_fn, x)), x); });
-  // Read by the watermark's action and by every consumer: computed once per batch.
-  tagged.node().set_persist(true);
-  auto wm = std::make_shared<detail::WatermarkNode<T>>(tagged.node_ptr(), delay);
+  auto wm = std::make_shared<detail::WatermarkNode<T, F>>(node_ptr(), ts_fn, delay);
+  // Not cached: a second consumer tags the records again (as Spark recomputes an
+  // unpersisted stream), which is cheaper than a copy of every batch for the one consumer
+  // most pipelines have.
+  DStream<std::pair<Time, T>> tagged(
+      std::make_shared<detail::TimeTagNode<T, F>>(node_ptr(), wm, ts_fn));
   return EventStream<T>(std::move(tagged), std::move(wm));
 }
 

@@ -180,9 +180,6 @@ void JobScheduler::generate(Time t) {
   if (failure) report_error(failure);
   b->info.batch_time = t;
   b->info.num_records = graph_->take_input_records(t);
-  const auto event_time = graph_->watermark_report(t);
-  b->info.num_late_records = event_time.late_records;
-  b->info.watermark = event_time.watermark;
   b->info.submission_time = clock_->now();
   b->info.output_operations = b->jobs.size();
   std::lock_guard lock(mutex_);
@@ -258,6 +255,14 @@ void JobScheduler::run_batch(Batch& b) {
       op_done_[j] = b.seq;
     }
     cv_.notify_all();
+  }
+  // Late records and the watermark are counted by the batch's own jobs.
+  try {
+    const auto event_time = graph_->watermark_report(b.time);
+    info.num_late_records = event_time.late_records;
+    info.watermark = event_time.watermark;
+  } catch (...) {
+    report_error(std::current_exception());
   }
   // Every earlier batch has finished (its last output ran before ours), so what this
   // batch no longer needs can go.

@@ -36,6 +36,16 @@ class PaneState {
   std::size_t size() const { return parts_.size(); }
   Partition& at(std::size_t p) { return parts_.at(p); }
 
+  // The windows and snapshots kept for batches not yet forgotten (tests of bounded memory).
+  std::size_t kept_batches() {
+    std::size_t n = 0;
+    for (auto& part : parts_) {
+      std::lock_guard lock(part.mutex);
+      n += part.emitted.size() + part.snapshots.size();
+    }
+    return n;
+  }
+
   // What batches <= limit emitted is no longer needed (the stream forgot them).
   void forget_until(Time limit) {
     for (auto& part : parts_) {

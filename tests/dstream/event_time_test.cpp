@@ -239,6 +239,55 @@ TEST(EventTime, FilterKeepsTimesAndTheWatermarkSeesEveryRecord) {
   EXPECT_EQ(all.batches()[200ms], (std::vector<Rec>{{500, 0}, {500, 0}, {850, 0}, {850, 0}}));
 }
 
+// The watermark takes its statistics in the pass that feeds the window, and the tagged
+// records are not cached: a pass of its own would tag them again, so the timestamp
+// function runs exactly once per record, in both modes.
+TEST(EventTime, TheTimestampFunctionRunsOncePerRecordThroughAWindow) {
+  for (auto mode : {OutputMode::append, OutputMode::update}) {
+    SCOPED_TRACE(mode == OutputMode::append ? "append" : "update");
+    const auto input = make_input(12, 100, 50, 200, 150, 7);
+    std::size_t records = 0;
+    for (const auto& b : input) records += b.size();
+    StreamHarness h{100ms, Config{.parallelism = 2, .default_partitions = 3}};
+    TempDir dir;
+    h.ssc.checkpoint(dir.str());
+    auto calls = std::make_shared<std::atomic<std::size_t>>(0);
+    auto timed = h.ssc.queue_stream(h.queue_of(input, 4))
+                     .with_watermark(
+                         [calls](const Rec& r) {
+                           ++*calls;
+                           return Time{r.first};
+                         },
+                         150ms);
+    auto sums = timed.map([](const Rec& r) {
+                       return KV{r.second, value_of(r)};
+                     })
+                    .reduce_by_key_and_window(std::plus<>{}, 200ms, 50ms, mode);
+    Collector<Out> got(sums);
+    h.ssc.start();
+    h.run_batches(12);
+    h.ssc.stop(false, true);
+    EXPECT_EQ(calls->load(), records);
+  }
+}
+
+// With no output that reads the records, the watermark still moves: what no task read
+// is read for it (a job of its own, only then).
+TEST(EventTime, TheWatermarkMovesWhenNoOutputReadsTheRecords) {
+  const std::vector<std::vector<Rec>> input{{{100, 0}, {900, 1}}, {{500, 0}}, {{1500, 2}}, {}};
+  StreamHarness h;
+  TempDir dir;
+  h.ssc.checkpoint(dir.str());
+  auto timed = h.ssc.queue_stream(h.queue_of(input, 2))
+                   .with_watermark([](const Rec& r) { return Time{r.first}; }, 100ms);
+  Collector<Time> wms(timed.watermarks());
+  h.ssc.start();
+  h.run_batches(4);
+  h.ssc.stop();
+  EXPECT_EQ(wms.in_order(),
+            (std::vector<std::vector<Time>>{{Time::min()}, {800ms}, {800ms}, {1400ms}}));
+}
+
 TEST(EventTime, IdleStreamKeepsNoWatermarkAndEmitsNothing) {
   StreamHarness h;
   TempDir dir;
