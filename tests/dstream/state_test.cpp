@@ -186,10 +186,16 @@ TEST(StateCheckpoint, LongRunningStateIsCheckpointedAndTruncated) {
   h.run_batches(40);
   h.ssc.stop();
   EXPECT_EQ(sorted(last.collect()), (std::vector<std::pair<int, int>>{{0, 14}, {1, 13}, {2, 13}}));
-  // The lineage of the last state is short: it starts at a checkpoint at most 10 batches back.
+  // The lineage of the last state starts at a checkpoint, not at the first batch: one
+  // cogroup per batch since then. Not "at most 10 batches back": a background checkpoint
+  // is skipped while the writer lags (seen under ctest -j2: 25 batches back).
   auto lineage = last.debug_string();
   EXPECT_NE(lineage.find("checkpointed"), std::string::npos) << lineage;
-  EXPECT_LT(std::count(lineage.begin(), lineage.end(), '\n'), 80) << lineage;
+  std::size_t cogroups = 0;
+  for (auto at = lineage.find("CoGroupedRdd"); at != std::string::npos;
+       at = lineage.find("CoGroupedRdd", at + 1))
+    ++cogroups;
+  EXPECT_LT(cogroups, 35u) << lineage;
 }
 
 }  // namespace
