@@ -30,10 +30,14 @@ class EventStream {
   template <class F>
   auto map(F f) const {
     using U = std::decay_t<std::invoke_result_t<F&, const T&>>;
-    return EventStream<U>(tagged_.map([f](const Tagged& r) mutable {
-      return std::pair<Time, U>(r.first, std::invoke(f, r.second));
-    }),
-                          watermark_);
+    return EventStream<U>(
+        detail::derive<std::pair<Time, U>>(tagged_, "map",
+                                           [f](const Rdd<Tagged>& r, Time) {
+                                             return Rdd<std::pair<Time, U>>(
+                                                 std::make_shared<detail::TimedMapRdd<T, U, F>>(
+                                                     r.node_ptr(), f));
+                                           }),
+        watermark_);
   }
   template <class F>
   auto flat_map(F f) const {

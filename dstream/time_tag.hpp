@@ -3,10 +3,29 @@
 // count) for the ledger, so whatever reads the records — the window's add pass, the late
 // records — moves the watermark on the way; no action of its own, no cached copy.
 #pragma once
+#include <functional>
 #include <rill/dstream/watermark.hpp>
 #include <rill/rdd/chunk_sink.hpp>
+#include <vector>
 
 namespace rill::detail {
+
+// (time, value) chunks straight from the tagging pass, for the narrow operator after
+// with_watermark (the user's map): it would otherwise read the tagged pairs back from a
+// chunk the tag pass wrote. One virtual call per chunk.
+template <class T>
+class TimedChunkSink {
+ public:
+  virtual ~TimedChunkSink() = default;
+  virtual void push(std::span<const Time> times, std::span<const T> values) = 0;
+};
+template <class T>
+class TimedSource {
+ public:
+  virtual ~TimedSource() = default;
+  // False when partition p must be read as tagged pairs (it is cached or checkpointed).
+  virtual bool compute_timed(std::size_t p, TaskContext& tc, TimedChunkSink<T>& out) = 0;
+};
 
 // Tags one partition's records and takes their statistics on the way. The running
 // maximum and count live in locals for a chunk: as members, every write of the output
@@ -44,7 +63,7 @@ class TimeTagSink final : public ChunkSink<T> {
 };
 
 template <class T, class TsFn>
-class TimeTagRdd final : public RddNode<std::pair<Time, T>> {
+class TimeTagRdd final : public RddNode<std::pair<Time, T>>, public TimedSource<T> {
  public:
   using Tagged = std::pair<Time, T>;
   TimeTagRdd(const std::shared_ptr<RddNode<T>>& input, TsFn ts_fn, Time in_effect,
@@ -64,11 +83,80 @@ class TimeTagRdd final : public RddNode<std::pair<Time, T>> {
     ledger_->report(time_, p, sink.stats);  // only a whole partition counts
   }
 
+  bool compute_timed(std::size_t p, TaskContext& tc, TimedChunkSink<T>& out) override {
+    if (this->is_persisted() || this->checkpoint_pending() || this->is_checkpointed()) return false;
+    TsFn f = ts_fn_;
+    WatermarkStats stats;
+    std::vector<Time> times;
+    const Time eff = in_effect_;
+    auto sink = callback_sink<T>([&](std::span<const T> chunk) {
+      times.resize(chunk.size());
+      Time max = stats.max;
+      std::int64_t late = stats.late;
+      for (std::size_t i = 0; i < chunk.size(); ++i) {
+        const Time ts(std::invoke(f, chunk[i]));
+        max = std::max(max, ts);
+        late += ts < eff ? 1 : 0;
+        times[i] = ts;
+      }
+      stats.max = max;
+      stats.late = late;
+      out.push(times, chunk);
+    });
+    this->template parent<T>()->compute_partition(p, tc, sink);
+    ledger_->report(time_, p, stats);
+    return true;
+  }
+
  private:
   TsFn ts_fn_;
   const Time in_effect_;
   std::shared_ptr<WatermarkLedger> ledger_;
   const Time time_;
+};
+
+// EventStream::map: (t, f(x)) for every tagged (t, x); straight from the tagging pass
+// when the parent is one that is not cached (callgrind, event_time_bench: the tag and
+// the map stage 2.25 M -> 1.70 M instructions per batch), else from the tagged pairs.
+template <class T, class U, class F>
+class TimedMapRdd final : public RddNode<std::pair<Time, U>> {
+ public:
+  using In = std::pair<Time, T>;
+  using Out = std::pair<Time, U>;
+  TimedMapRdd(const std::shared_ptr<RddNode<In>>& parent, F f)
+      : RddNode<Out>(parent->context(), parent->num_partitions(),
+                     {Dependency{Dependency::Kind::one_to_one, parent, nullptr}},
+                     "MapPartitionsRdd", "map"),
+        f_(std::move(f)) {}
+
+  void compute(std::size_t p, TaskContext& tc, ChunkSink<Out>& out) override {
+    F f = f_;
+    auto parent = this->template parent<In>();
+    if (auto* timed = dynamic_cast<TimedSource<T>*>(parent.get())) {
+      struct Sink final : TimedChunkSink<T> {
+        Sink(F& f, ChunkSink<Out>& out) : f(f), writer(out) {}
+        void push(std::span<const Time> times, std::span<const T> values) override {
+          for (std::size_t i = 0; i < values.size(); ++i)
+            writer.emplace_result(
+                [&]() -> Out { return Out(times[i], std::invoke(f, values[i])); });
+          writer.flush();
+        }
+        F& f;
+        ChunkWriter<Out> writer;
+      } sink(f, out);
+      if (timed->compute_timed(p, tc, sink)) return;
+    }
+    auto sink = callback_sink<In>([&](std::span<const In> chunk) {
+      ChunkWriter<Out> writer(out);
+      for (const auto& x : chunk)
+        writer.emplace_result([&]() -> Out { return Out(x.first, std::invoke(f, x.second)); });
+      writer.flush();
+    });
+    parent->compute_partition(p, tc, sink);
+  }
+
+ private:
+  F f_;
 };
 
 template <class T, class TsFn>

@@ -268,6 +268,13 @@ TEST(EventTime, TheTimestampFunctionRunsOncePerRecordThroughAWindow) {
     h.run_batches(12);
     h.ssc.stop(false, true);
     EXPECT_EQ(calls->load(), records);
+    // Only the window reads the tagged records, so its map reads them straight from the
+    // tagging pass (TimedMapRdd); the reference tests above read them cached.
+    Reference ref{200, 50, 150, mode, {}, {}, {}, {}, {}};
+    auto g = got.batches();
+    for (int b = 0; b < 12; ++b)
+      EXPECT_EQ(g[Time{100 * (b + 1)}], ref.run(input[static_cast<std::size_t>(b)]).out)
+          << "batch " << b;
   }
 }
 
