@@ -16,8 +16,10 @@ struct WindowGrid {
   std::int64_t slide;
   std::int64_t pane;  // gcd(length, slide)
 
+  // floor(a / b) for b > 0 (panes and slides are): every record's pane goes through it,
+  // and the sign test of a general floor division cost ~4 of its ~9 instructions.
   static std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+    return a / b - (a % b < 0 ? 1 : 0);
   }
   std::int64_t pane_of(Time t) const { return floor_div(t.count(), pane); }
   // The windows k that contain pane p: k*slide <= p*pane and k*slide + length >= (p+1)*pane.
