@@ -126,9 +126,9 @@ EventStream<T> DStream<T>::with_watermark(F ts_fn, Duration delay) const {
     throw std::invalid_argument("with_watermark: delay must be >= 0 ms, got " +
                                 std::to_string(delay.count()) + " ms");
   auto wm = std::make_shared<detail::WatermarkNode<T, F>>(node_ptr(), ts_fn, delay);
-  // Not cached: a second consumer tags the records again (as Spark recomputes an
-  // unpersisted stream), which is cheaper than a copy of every batch for the one consumer
-  // most pipelines have.
+  // Not persisted here: with one consumer (most pipelines) the tagged records are read
+  // once, straight from the tagging pass; a second consumer makes the graph cache them
+  // (DStreamBase::add_consumer), as for any stream read twice.
   DStream<std::pair<Time, T>> tagged(
       std::make_shared<detail::TimeTagNode<T, F>>(node_ptr(), wm, ts_fn));
   return EventStream<T>(std::move(tagged), std::move(wm));

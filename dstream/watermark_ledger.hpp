@@ -101,13 +101,6 @@ class WatermarkLedger {
     if (it == batches_.end()) return std::nullopt;
     return it->second.state;
   }
-  // The newest batch before t the ledger holds.
-  std::optional<Time> latest_before(Time t) const {
-    std::lock_guard lock(mutex_);
-    auto it = batches_.lower_bound(t);
-    if (it == batches_.begin()) return std::nullopt;
-    return std::prev(it)->first;
-  }
 
   // The same input gives the same statistics, so a second report of a partition (another
   // consumer, a retried task, the fallback) changes nothing.
