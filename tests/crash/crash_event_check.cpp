@@ -28,7 +28,8 @@ long check_event_time(const std::map<long, std::vector<long>>& ids_by_batch,
                       const std::map<long, std::pair<std::string, long>>& records,
                       const EventOutputs& got, std::ostream& details, std::size_t shown) {
   std::set<long> times;
-  for (const auto* m : {&got.windows, &got.updates, &got.late, &got.watermarks})
+  for (const auto* m :
+       {&got.windows, &got.updates, &got.late, &got.watermarks, &got.single_reader_windows})
     for (const auto& [t, lines] : *m) times.insert(t);
   for (const auto& [t, ids] : ids_by_batch) times.insert(t);
 
@@ -92,6 +93,7 @@ long check_event_time(const std::map<long, std::vector<long>>& ids_by_batch,
     compare("late ids", got.late, want_late);
     compare("windows closed", got.windows, want_windows);
     compare("windows updated", got.updates, want_updates);
+    compare("windows closed (single-reader chain)", got.single_reader_windows, want_windows);
     if (!ok && mismatched++ < static_cast<long>(shown))
       details << "  event time, batch " << t << ":" << why << "\n";
   }

@@ -16,11 +16,12 @@ using BatchLines = std::map<long, std::vector<std::string>>;
 
 struct EventOutputs {
   BatchLines windows, updates, late, watermarks;  // append, update mode, late ids, watermarks
+  BatchLines single_reader_windows;               // append mode again, from a chain of its own
 };
 
 // The batches' watermarks, late ids, closed and updated windows (crash_event_time.hpp)
 // recomputed from ids_by_batch and records (id -> key, value; ids not in it are skipped:
-// the caller reports them), against got. Every batch must have all five outputs. Writes up to
+// the caller reports them), against got. Every batch must have all six outputs. Writes up to
 // `shown` mismatches to details; returns how many batches mismatched.
 long check_event_time(const std::map<long, std::vector<long>>& ids_by_batch,
                       const std::map<long, std::pair<std::string, long>>& records,

@@ -255,17 +255,16 @@ void build_mqtt(rill::StreamingContext& ssc, const Args& a) {
 }
 
 // Event time (crash_event_time.hpp): per batch, the (window, key) sums that closed
-// (evwin-<time>: "start end key sum", append mode), those the batch changed (evupd-<time>,
-// update mode), the late records' ids (late-<time>) and the watermark in effect
-// (wm-<time>: ms, or "none").
+// (evwin-<time>: "start end key sum", append mode; evone-<time>: the same from a chain of
+// its own), those the batch changed (evupd-<time>, update mode), the late records' ids
+// (late-<time>) and the watermark in effect (wm-<time>: ms, or "none").
 void build_event_time(rill::DStream<std::string>& lines, const fs::path& out) {
   using namespace rill::crash_test;
   auto timed = lines.with_watermark(
       [](const std::string& line) { return rill::Time{event_time_ms(record_id(line))}; },
       rill::Duration{kEventDelayMs});
-  auto pairs = timed.map(record_pair);
-  for (const auto& [mode, prefix] :
-       {std::pair{rill::OutputMode::append, "evwin"}, std::pair{rill::OutputMode::update, "evupd"}})
+  auto save_windows = [&](const rill::EventStream<std::pair<std::string, long>>& pairs,
+                          rill::OutputMode mode, const char* prefix) {
     pairs
         .reduce_by_key_and_window(std::plus<>{}, rill::Duration{kEventWindowMs},
                                   rill::Duration{kEventSlideMs}, mode)
@@ -274,6 +273,19 @@ void build_event_time(rill::DStream<std::string>& lines, const fs::path& out) {
                  w.value.first + " " + std::to_string(w.value.second);
         })
         .save_as_text_files((out / prefix).string());
+  };
+  auto pairs = timed.map(record_pair);
+  save_windows(pairs, rill::OutputMode::append, "evwin");
+  save_windows(pairs, rill::OutputMode::update, "evupd");
+  // The same append windows again (evone-<time>) from a chain nothing else reads: its
+  // window takes the records straight from the tag and map passes, nothing cached.
+  save_windows(
+      lines
+          .with_watermark(
+              [](const std::string& line) { return rill::Time{event_time_ms(record_id(line))}; },
+              rill::Duration{kEventDelayMs})
+          .map(record_pair),
+      rill::OutputMode::append, "evone");
   timed.late_records().map(record_id).save_as_text_files((out / "late").string());
   timed.watermarks()
       .map([](rill::Time wm) {

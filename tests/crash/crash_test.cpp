@@ -295,7 +295,7 @@ bool printed_started(const Life& life) {
 struct Outputs {
   std::map<long, std::vector<long>> ids;  // batch time -> the ids output by that batch
   std::map<long, std::map<std::string, long>> state, window;  // batch time -> key -> value
-  EventOutputs event;  // evwin-, evupd-, late-, wm-<time>: their lines (check_event_time)
+  EventOutputs event;  // evwin-, evupd-, evone-, late-, wm-<time>: their lines (check_event_time)
   std::vector<std::string> malformed;
 };
 
@@ -354,10 +354,11 @@ Outputs read_outputs(const fs::path& out, bool ids_only = false) {
         else
           o.malformed.push_back(name + ": '" + line + "'");
       }
-    } else if (!ids_only &&
-               (prefix == "evwin" || prefix == "evupd" || prefix == "late" || prefix == "wm")) {
+    } else if (!ids_only && (prefix == "evwin" || prefix == "evupd" || prefix == "evone" ||
+                             prefix == "late" || prefix == "wm")) {
       auto& m = prefix == "evwin"   ? o.event.windows
                 : prefix == "evupd" ? o.event.updates
+                : prefix == "evone" ? o.event.single_reader_windows
                 : prefix == "late"  ? o.event.late
                                     : o.event.watermarks;
       m[t] = batch_lines(it->path());
