@@ -7,6 +7,16 @@
 #include <cstdint>
 #include <string>
 
+// Under callgrind, a streaming benchmark zeroes the counts after its warm-up and dumps
+// them after its measured batches (callgrind.out.<pid>.1): per batch = that file's
+// `totals:` / the measured batches, without input set-up. No-ops elsewhere.
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS
+#endif
+
 namespace rill_bench {
 
 inline constexpr int kParallelism = 2;  // the benchmark machine has 2 cores

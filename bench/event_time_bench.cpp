@@ -19,15 +19,6 @@
 
 #include "bench_support.hpp"
 
-// Under callgrind, the instructions of the measured batches alone are dumped separately
-// (callgrind.out.<pid>.1): per batch = that total / kMeasured, without input set-up.
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#else
-#define CALLGRIND_ZERO_STATS
-#define CALLGRIND_DUMP_STATS
-#endif
-
 namespace {
 
 using Rec = std::pair<std::int64_t, std::int64_t>;  // (event time ms, key)

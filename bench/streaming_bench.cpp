@@ -244,7 +244,9 @@ double run_batches(rill::StreamingContext& ssc, rill::ManualClock& clock, rill::
     ssc.await_batch_completed(clock.now());
     if (b > warmup)
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (b == warmup) CALLGRIND_ZERO_STATS;
   }
+  CALLGRIND_DUMP_STATS;
   return seconds;
 }
 

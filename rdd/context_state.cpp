@@ -92,6 +92,7 @@ void ContextState::finish_checkpoints(const std::shared_ptr<RddBase>& start) {
       throw std::runtime_error(std::string("asynchronous checkpoint write failed: ") + e.what());
     }
   }
+  if (marked_checkpoints_.load() == 0) return;
   std::vector<std::shared_ptr<RddBase>> pending;
   std::unordered_set<const LineageNode*> seen;
   std::vector<std::shared_ptr<LineageNode>> todo{start};

@@ -35,6 +35,10 @@ class ContextState {
   // The checkpoint directory, created on first use.
   std::filesystem::path checkpoint_root();
   CheckpointWriter& checkpoint_writer() { return *checkpoint_writer_; }
+  // RDDs marked for a checkpoint that is not complete: while there are none, a job skips
+  // the walk of its lineage that looks for them (every job of every batch paid it).
+  void checkpoint_marked() { ++marked_checkpoints_; }
+  void checkpoint_unmarked() { --marked_checkpoints_; }
 
  private:
   void finish_checkpoints(const std::shared_ptr<RddBase>& node);
@@ -44,6 +48,7 @@ class ContextState {
   BlockManager blocks_;
   std::atomic<std::size_t> next_rdd_id_{0};
   std::atomic<std::size_t> next_shuffle_id_{0};
+  std::atomic<std::int64_t> marked_checkpoints_{0};
   std::mutex checkpoint_mutex_;
   std::filesystem::path checkpoint_root_;  // guarded by checkpoint_mutex_
   bool owns_checkpoint_root_ = false;      // a temp dir we created and remove

@@ -15,6 +15,7 @@ RddBase::RddBase(std::shared_ptr<ContextState> ctx, std::size_t num_partitions,
 
 RddBase::~RddBase() {
   if (persisted_) ctx_->blocks().remove_rdd(id_);
+  if (checkpoint_state_.load() == kMarked) ctx_->checkpoint_unmarked();
 }
 
 std::vector<Dependency> RddBase::dependencies() const {
@@ -55,6 +56,7 @@ void RddBase::mark_checkpoint(std::filesystem::path dir, bool async) {
   checkpoint_parts_.assign(num_partitions_, PartFile::missing);
   checkpoint_async_ = async;
   checkpoint_state_ = kMarked;
+  ctx_->checkpoint_marked();
 }
 
 bool RddBase::checkpoint_async() const {
@@ -96,6 +98,7 @@ void RddBase::complete_checkpoint() {
     if (part != PartFile::written) return;
   doomed.swap(deps_);
   checkpoint_state_ = kDone;
+  ctx_->checkpoint_unmarked();
 }
 
 void RddBase::release_dependencies() {
