@@ -260,9 +260,10 @@ void build_mqtt(rill::StreamingContext& ssc, const Args& a) {
 // (late-<time>) and the watermark in effect (wm-<time>: ms, or "none").
 void build_event_time(rill::DStream<std::string>& lines, const fs::path& out) {
   using namespace rill::crash_test;
-  auto timed = lines.with_watermark(
-      [](const std::string& line) { return rill::Time{event_time_ms(record_id(line))}; },
-      rill::Duration{kEventDelayMs});
+  auto event_time = [](const std::string& line) {
+    return rill::Time{event_time_ms(record_id(line))};
+  };
+  auto timed = lines.with_watermark(event_time, rill::Duration{kEventDelayMs});
   auto save_windows = [&](const rill::EventStream<std::pair<std::string, long>>& pairs,
                           rill::OutputMode mode, const char* prefix) {
     pairs
@@ -279,13 +280,8 @@ void build_event_time(rill::DStream<std::string>& lines, const fs::path& out) {
   save_windows(pairs, rill::OutputMode::update, "evupd");
   // The same append windows again (evone-<time>) from a chain nothing else reads: its
   // window takes the records straight from the tag and map passes, nothing cached.
-  save_windows(
-      lines
-          .with_watermark(
-              [](const std::string& line) { return rill::Time{event_time_ms(record_id(line))}; },
-              rill::Duration{kEventDelayMs})
-          .map(record_pair),
-      rill::OutputMode::append, "evone");
+  save_windows(lines.with_watermark(event_time, rill::Duration{kEventDelayMs}).map(record_pair),
+               rill::OutputMode::append, "evone");
   timed.late_records().map(record_id).save_as_text_files((out / "late").string());
   timed.watermarks()
       .map([](rill::Time wm) {

@@ -269,7 +269,8 @@ TEST(EventTime, TheTimestampFunctionRunsOncePerRecordThroughAWindow) {
     h.ssc.stop(false, true);
     EXPECT_EQ(calls->load(), records);
     // Only the window reads the tagged records, so its map reads them straight from the
-    // tagging pass (TimedMapRdd); the reference tests above read them cached.
+    // tagging pass (TimedMapRdd) and, in append mode, the window's add pass straight from
+    // the map; the reference tests above read them cached.
     Reference ref{200, 50, 150, mode, {}, {}, {}, {}, {}};
     auto g = got.batches();
     for (int b = 0; b < 12; ++b)
