@@ -91,14 +91,6 @@ class Collector {
 };
 
 // A fresh directory under /tmp, removed with the object.
-// Regular files under dir, recursively (checkpoint files of a bounded-memory test).
-inline std::size_t count_files(const std::filesystem::path& dir) {
-  std::size_t n = 0;
-  for (auto& e : std::filesystem::recursive_directory_iterator(dir))
-    n += e.is_regular_file() ? 1 : 0;
-  return n;
-}
-
 struct TempDir {
   TempDir() {
     std::string tmpl =
