@@ -232,8 +232,11 @@ class MqttSession {
   void flush() {
     if (pending_.empty()) return;
     last_block_size_ = pending_.size();
-    r_.messages_.fetch_add(pending_.size(), std::memory_order_relaxed);
+    // Counted once stored, so a test that saw messages() reach n knows the next batch
+    // allocated has all n (counting before the store let a batch miss the last block).
+    const auto n = pending_.size();
     r_.store(std::exchange(pending_, {}));  // with the WAL: returns once durable
+    r_.messages_.fetch_add(n, std::memory_order_release);
   }
 
   void connection_lost(int rc) {

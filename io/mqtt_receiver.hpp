@@ -33,7 +33,8 @@ class MqttReceiver final : public Receiver<MqttMessage> {
 
   // State and counters over the receiver's whole life, for tests and monitoring.
   MqttState state() const { return state_.load(std::memory_order_relaxed); }
-  std::uint64_t messages() const { return messages_.load(std::memory_order_relaxed); }
+  // Messages whose store() has returned: a batch allocated after this read has them.
+  std::uint64_t messages() const { return messages_.load(std::memory_order_acquire); }
   std::uint64_t oversized_messages() const { return oversized_.load(std::memory_order_relaxed); }
   std::uint64_t connections() const { return connections_.load(std::memory_order_relaxed); }
   // Sessions established (CONNACK accepted) after the first one.

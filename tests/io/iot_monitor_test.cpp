@@ -187,8 +187,7 @@ TEST(IotMonitorExample, TablesMatchAReferenceComputedFromThePublishedReadings) {
     // d1 also sends readings it had held back. The watermark in effect for this batch is
     // kBase + step * 100 - 380 (the previous batch's newest ts, 20, minus 300), so one held
     // back 205 ms is out of order but counts in its windows, one held back 595 ms is late.
-    // Both are 75+ ms from the watermark: a reading the receiver hands to the next batch
-    // instead (its count is bumped just before the block is stored) changes nothing here.
+    // Both are 75+ ms from the watermark.
     if (step % 5 == 2) send("d1", kBase + step * 100 - 205, 22.5 + step % 3);
     if (step >= 7 && step % 7 == 3) send("d1", kBase + step * 100 - 595, step % 2 ? 35 : 19.5);
     if (step % 6 == 0) {
