@@ -100,8 +100,9 @@ class SocketConnection {
     report_oversized();
     if (lines.empty()) return;
     last_batch_size_ = lines.size();
-    receiver_.lines_.fetch_add(lines.size(), std::memory_order_relaxed);
+    const auto n = lines.size();
     receiver_.store(std::move(lines));
+    receiver_.lines_.fetch_add(n, std::memory_order_release);  // like MqttReceiver::messages()
   }
 
   // Reported once per read that skipped lines, not once per line: a flood of long

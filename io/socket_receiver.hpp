@@ -31,7 +31,8 @@ class SocketReceiver final : public Receiver<std::string> {
   std::string name() const override;
 
   // Counters over the receiver's whole life, for tests and monitoring.
-  std::uint64_t lines() const { return lines_.load(std::memory_order_relaxed); }
+  // Lines whose store() has returned: a batch allocated after this read has them.
+  std::uint64_t lines() const { return lines_.load(std::memory_order_acquire); }
   std::uint64_t oversized_lines() const { return oversized_.load(std::memory_order_relaxed); }
   std::uint64_t connections() const { return connections_.load(std::memory_order_relaxed); }
   // Successful connections after the first one.
