@@ -37,18 +37,21 @@ class WindowUpdateNode final : public RddNode<std::pair<K, V>> {
     table.reserve(SizeHint<WindowUpdateNode>::get());
     const auto deps = this->dependencies();
     std::size_t i = 0;
+    // The inputs are mostly cached (the previous window, the batches' reductions) and
+    // read in place: std::move of a const element copies, so a key is copied only into
+    // the table, and a leaving one not at all.
     if (has_previous_)
-      read_keyed_partition<K, V>(deps[i++], p, tc, [&](T& kv) {
+      read_keyed_partition<K, V>(deps[i++], p, tc, [&](auto& kv) {
         table.insert_new(Table::hash(kv.first), std::move(kv.first), std::move(kv.second));
       });
     for (const std::size_t end = i + leaving_; i < end; ++i)
-      read_keyed_partition<K, V>(deps[i], p, tc, [&](T& kv) {
+      read_keyed_partition<K, V>(deps[i], p, tc, [&](auto& kv) {
         // A batch only leaves a window it was in, so its keys are in the table.
         if (auto* e = table.find(kv.first))
           e->second = std::invoke(inverse_, std::move(e->second), std::move(kv.second));
       });
     for (; i < deps.size(); ++i)
-      read_keyed_partition<K, V>(deps[i], p, tc, [&](T& kv) {
+      read_keyed_partition<K, V>(deps[i], p, tc, [&](auto& kv) {
         table.merge(Table::hash(kv.first), std::move(kv.first), std::move(kv.second), f_);
       });
     SizeHint<WindowUpdateNode>::set(table.size());

@@ -7,22 +7,40 @@
 
 namespace rill::detail {
 
+// read_keyed_partition's chunk callback: a read-only chunk reaches f in place only if f
+// takes a const element (CallbackSink copies the chunk for a callback that does not).
+template <class P, class F>
+struct KeyedChunkReader {
+  F& f;
+  void operator()(std::span<P> c) {
+    for (auto& kv : c) f(kv);
+  }
+  void operator()(std::span<const P> c) requires std::is_invocable_v<F&, const P&> {
+    for (const auto& kv : c) f(kv);
+  }
+};
+
 // Calls f(std::pair<K, X>&) for every element of partition p of a keyed input that is
 // either shuffled (read from the map outputs' buckets for p) or co-partitioned (computed
-// narrowly from the parent's partition p).
+// narrowly from the parent's partition p). An f that also takes a const pair reads shared
+// data (shuffle buckets, cached partitions) in place and copies only what it keeps; any
+// other f gets a copy of each element to move from.
 template <class K, class X, class F>
 void read_keyed_partition(const Dependency& dep, std::size_t p, TaskContext& tc, F&& f) {
   using P = std::pair<K, X>;
+  constexpr bool reads_const = std::is_invocable_v<F&, const P&>;
   if (dep.kind == Dependency::Kind::shuffle) {
     auto shuffle = std::static_pointer_cast<ShuffleOutput<std::vector<P>>>(dep.shuffle);
     for (const auto& o : shuffle->map_outputs()) {
       tc.records_in += static_cast<std::int64_t>((*o)[p].size());
-      for (P kv : (*o)[p]) f(kv);
+      if constexpr (reads_const)
+        for (const P& kv : (*o)[p]) f(kv);
+      else
+        for (P kv : (*o)[p]) f(kv);
     }
   } else {
-    auto sink = callback_sink<P>([&](std::span<P> c) {
-      for (auto& kv : c) f(kv);
-    });
+    KeyedChunkReader<P, F> reader{f};
+    auto sink = callback_sink<P>(std::ref(reader));
     std::static_pointer_cast<RddNode<P>>(dep.parent)->compute_partition(p, tc, sink);
   }
 }

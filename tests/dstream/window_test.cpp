@@ -46,6 +46,13 @@ TEST_P(WindowTest, WindowAndWindowedAggregatesMatchReference) {
   Collector<KV> inv(in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, length, slide));
   Collector<KV> inv_f(in.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, length, slide, 3,
                                                   [](const KV& kv) { return kv.second != 0; }));
+  // Heap-allocated string keys: cached windows and batches are read in place.
+  using SV = std::pair<std::string, int>;
+  auto long_keys = in.map([](KV kv) {
+    return SV("a key longer than the small-string buffer " + std::to_string(kv.first), kv.second);
+  });
+  Collector<SV> inv_s(
+      long_keys.reduce_by_key_and_window(std::plus<>{}, std::minus<>{}, length, slide));
   h.ssc.start();
   h.run_batches(kBatchesRun);
   h.ssc.stop();
@@ -85,6 +92,11 @@ TEST_P(WindowTest, WindowAndWindowedAggregatesMatchReference) {
       with_zeros.assign(sums.begin(), sums.end());
     }
     EXPECT_EQ(inv.batches()[bt], with_zeros);
+    std::vector<SV> long_zeros;
+    for (auto [k, v] : with_zeros)
+      long_zeros.emplace_back("a key longer than the small-string buffer " + std::to_string(k), v);
+    std::sort(long_zeros.begin(), long_zeros.end());
+    EXPECT_EQ(inv_s.batches()[bt], long_zeros);
     EXPECT_EQ(inv_f.batches()[bt], (std::vector<KV>(sums.begin(), sums.end())));
   }
   EXPECT_EQ(win.batches().size(), static_cast<std::size_t>(emitted)) << "one window per slide";
