@@ -18,16 +18,16 @@ echo "batch workloads (ratios to the hand-written TBB twin, same process; load $
 sed -n '/^workload /,$p' "$out"
 
 if [ "${RILL_COMPARE_STREAMING:-1}" != 0 ]; then
-  # Streaming windowed word count: rill through a receiver at 20 M records/s offered, 10 ms
+  # Streaming windowed word count: rill through a receiver at 40 M records/s offered, 10 ms
   # batches, against the TBB twin over the same words in memory (200 K records per batch).
-  "$bin" --benchmark_filter='StreamingWordCount_rill/10/20000000|StreamingWordCount_tbb/200000' \
+  "$bin" --benchmark_filter='StreamingWordCount_rill/10/40000000|StreamingWordCount_tbb/200000' \
     --benchmark_out="$out.s" --benchmark_out_format=json >/dev/null 2>&1
   python3 - "$out.s" <<'PY'
 import json, sys
 runs = {b["name"].split("/")[0]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
 r, t = runs.get("BM_StreamingWordCount_rill"), runs.get("BM_StreamingWordCount_tbb")
 if r and t:
-    print("\nstreaming windowed word count, 10 ms batches, receiver offered 20 M records/s")
+    print("\nstreaming windowed word count, 10 ms batches, receiver offered 40 M records/s")
     print(f"{'variant':<10}{'M rec/s':>10}{'CPU ns/rec':>12}{'p99 batches':>13}")
     print(f"{'rill':<10}{r['records_per_s']/1e6:>10.1f}{r['cpu_ns_per_record']:>12.0f}{r['p99_in_batches']:>13.2f}")
     print(f"{'tbb':<10}{t['records_per_s']/1e6:>10.1f}{t['cpu_ns_per_record']:>12.0f}{'-':>13}")

@@ -83,14 +83,24 @@ class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public Incr
     for (const auto& r : leaving) deps.push_back(cogroup_dependency(r, part));
     for (const auto& r : entering) deps.push_back(cogroup_dependency(r, part));
     using Node = WindowUpdateNode<K, V, F, G, Filter>;
-    return Rdd<T>(std::make_shared<Node>(ctx.state(), std::move(part), std::move(deps),
-                                         prev.has_value(), leaving.size(), f_, inverse_, filter_));
+    return Rdd<T>(std::make_shared<Node>(ctx.state(), part, std::move(deps), prev.has_value(),
+                                         leaving.size(), f_, inverse_, filter_,
+                                         live_window(part->num_partitions()), t, slide_));
   }
 
  protected:
   Duration parent_remember_duration() const override { return this->remember_duration() + length_; }
 
  private:
+  // A filter_fn drops keys from the window, which the live tables cannot (yet).
+  std::shared_ptr<LiveWindow<K, V>> live_window(std::size_t partitions) {
+    if constexpr (!std::is_same_v<Filter, std::nullptr_t>) return nullptr;
+    std::lock_guard lock(live_mutex_);  // compute() also runs on threads calling slice()
+    if (!live_ || live_->partitions() != partitions)
+      live_ = std::make_shared<LiveWindow<K, V>>(partitions);
+    return live_;
+  }
+
   std::int64_t partitions(const Context& ctx) const {
     return n_ > 0 ? n_ : static_cast<std::int64_t>(ctx.state()->source_partitions());
   }
@@ -103,6 +113,8 @@ class ReducedWindowNode final : public DStreamNode<std::pair<K, V>>, public Incr
   Filter filter_;
   const bool needs_checkpoint_dir_;
   std::atomic<std::size_t> last_{0}, max_{0};
+  std::mutex live_mutex_;
+  std::shared_ptr<LiveWindow<K, V>> live_;
 };
 
 // The incremental window of a pair stream, for reduce_by_key_and_window and the
